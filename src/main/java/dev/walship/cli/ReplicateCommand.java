@@ -1,0 +1,93 @@
+package dev.walship.cli;
+
+import dev.walship.config.ConfigLoader;
+import dev.walship.config.SidecarConfig;
+import dev.walship.db.Sidecar;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code walship replicate}: follow databases and stream them to their replicas until SIGTERM/SIGINT. */
+@Command(name = "replicate", mixinStandardHelpOptions = true,
+        description = {"Stream a SQLite database's WAL to one or more replicas until stopped.",
+                "SIGTERM or SIGINT: one final sync, then exit 0."})
+public final class ReplicateCommand implements Callable<Integer> {
+    @Option(names = "--db", paramLabel = "PATH", description = "The SQLite database file (it may not exist yet).")
+    Path db;
+
+    @Option(names = "--replica", paramLabel = "URL",
+            description = "Where to replicate: file:///backups/app or an absolute path. Repeatable.")
+    List<String> replicas = new ArrayList<>();
+
+    @Option(names = "--config", paramLabel = "FILE", description = "sidecar.yml with several databases (instead of --db/--replica).")
+    Path config;
+
+    @Option(names = "--sync-interval", paramLabel = "DURATION", description = "How often to ship new commits (default 1s).")
+    String syncInterval;
+
+    @Option(names = "--sync-on-commit", description = "Ship as soon as a commit lands (watches the WAL file).")
+    boolean syncOnCommit;
+
+    @Option(names = "--snapshot-interval", paramLabel = "DURATION", description = "Full snapshot every (default 24h).")
+    String snapshotInterval;
+
+    @Option(names = "--retention", paramLabel = "DURATION", description = "Keep restore points for (default 72h).")
+    String retention;
+
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Local staging directory (default next to the db).")
+    String spoolDir;
+
+    @Option(names = "--checkpoint-pages", paramLabel = "N", description = "Checkpoint once the WAL holds N frames (default 1000).")
+    String checkpointPages;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default) or debug.")
+    String logLevel;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", description = "text (default) or json.")
+    String logFormat;
+
+    @Override
+    public Integer call() throws Exception {
+        SidecarConfig cfg = load();
+        Logging.configure(cfg.logLevel(), cfg.logFormat());
+        Sidecar sidecar = new Sidecar(cfg, Clock.systemUTC());
+        Signals.onTerminate(sidecar::stop);
+        sidecar.start();
+        sidecar.await();
+        return 0;
+    }
+
+    private SidecarConfig load() throws Exception {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        put(overrides, "sync-interval", syncInterval);
+        if (syncOnCommit) overrides.put("sync-on-commit", "true");
+        put(overrides, "snapshot-interval", snapshotInterval);
+        put(overrides, "retention", retention);
+        put(overrides, "spool-dir", spoolDir);
+        put(overrides, "checkpoint-pages", checkpointPages);
+        put(overrides, "log-level", logLevel);
+        put(overrides, "log-format", logFormat);
+        if (config != null) {
+            if (db != null || !replicas.isEmpty() || !overrides.isEmpty()) {
+                throw new CliException(CliException.BAD_INPUT, "--config cannot be combined with --db, --replica"
+                        + " or other settings; put them in " + config);
+            }
+            return ConfigLoader.load(config, System.getenv());
+        }
+        if (db == null) {
+            throw new CliException(CliException.BAD_INPUT,
+                    "--db is required (or --config sidecar.yml); e.g. walship replicate --db /data/app.db --replica file:///backups/app");
+        }
+        return ConfigLoader.fromFlags(db.toAbsolutePath(), replicas, overrides);
+    }
+
+    private static void put(Map<String, String> m, String key, String value) {
+        if (value != null) m.put(key, value);
+    }
+}

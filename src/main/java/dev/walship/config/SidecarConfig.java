@@ -1,0 +1,58 @@
+package dev.walship.config;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The whole effective configuration of one walship sidecar.
+ *
+ * @param dbs          the databases to replicate (at least one; names, paths, spool dirs and replicas unique)
+ * @param logLevel     trace, debug, info, warn or error
+ * @param logFormat    text or json
+ * @param redactedKeys key paths (as {@link #describe()} prints them, e.g. {@code dbs[0].name}) whose values came
+ *                     from a secret file and must never be printed
+ */
+public record SidecarConfig(List<DbConfig> dbs, String logLevel, String logFormat, Set<String> redactedKeys) {
+
+    public SidecarConfig {
+        Problems p = new Problems();
+        if (dbs == null || dbs.isEmpty() || dbs.stream().anyMatch(java.util.Objects::isNull)) {
+            p.add(Keys.DBS, "at least one database is required (add an entry with path: and replicas:)");
+        }
+        logLevel = logLevel == null ? null : logLevel.strip().toLowerCase(Locale.ROOT);
+        logFormat = logFormat == null ? null : logFormat.strip().toLowerCase(Locale.ROOT);
+        p.check(Keys.LOG_LEVEL, Rules.logLevel(logLevel));
+        p.check(Keys.LOG_FORMAT, Rules.logFormat(logFormat));
+        if (p.isEmpty()) {
+            Rules.acrossDbs(dbs, i -> "dbs[" + i + "].", p);
+        }
+        p.throwUncheckedIfAny();
+        dbs = List.copyOf(dbs);
+        redactedKeys = redactedKeys == null ? Set.of() : Set.copyOf(redactedKeys);
+    }
+
+    /** A configuration with nothing redacted. */
+    public SidecarConfig(List<DbConfig> dbs, String logLevel, String logFormat) {
+        this(dbs, logLevel, logFormat, Set.of());
+    }
+
+    /** The given databases with default logging. */
+    public static SidecarConfig of(List<DbConfig> dbs) {
+        return new SidecarConfig(dbs, Defaults.LOG_LEVEL, Defaults.LOG_FORMAT);
+    }
+
+    /** The database with this name, if any. */
+    public java.util.Optional<DbConfig> db(String name) {
+        return dbs.stream().filter(d -> d.name().equals(name)).findFirst();
+    }
+
+    /**
+     * The effective configuration as sidecar.yml YAML (every key, defaults filled in), for {@code walship config}
+     * and debugging. Values that came from secret files or sit under secret-sounding keys print as
+     * {@code <redacted>}; everything else parses back to an equal configuration.
+     */
+    public String describe() {
+        return Describer.describe(this);
+    }
+}

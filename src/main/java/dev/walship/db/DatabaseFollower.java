@@ -1,0 +1,475 @@
+package dev.walship.db;
+
+import dev.walship.segment.DbChecksum;
+import dev.walship.wal.EmptyWalException;
+import dev.walship.wal.ShmInfo;
+import dev.walship.wal.ShmReader;
+import dev.walship.wal.WalException;
+import dev.walship.wal.WalHeader;
+import dev.walship.wal.WalPosition;
+import dev.walship.wal.WalReader;
+import dev.walship.wal.WalScan;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows one database's WAL: copies every committed transaction into the spool as L0 segments,
+ * checkpoints the WAL itself, takes snapshots, and recovers from every continuity break with a fresh
+ * snapshot. Single-threaded: one {@link #step()} at a time. See docs/REPLICATION.md for why it is safe.
+ *
+ * <p>Owns its SQLite connections and its file channels; {@link #close()} releases them (connections
+ * first: closing a descriptor of the database or -shm file drops this process's POSIX locks).
+ */
+public final class DatabaseFollower implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(DatabaseFollower.class);
+    private static final long CHECKSUM_SAVE_INTERVAL_MS = 30_000;
+    private static final int SNAPSHOT_ATTEMPTS = 5;
+
+    /** Settings the follower needs (a subset of the database's configuration). */
+    public record Settings(Path db, String name, Duration snapshotInterval, long checkpointPages, Duration busyTimeout) {}
+
+    private final Settings settings;
+    private final Spool spool;
+    private final Clock clock;
+    private final FollowerMetrics metrics = new FollowerMetrics();
+
+    private SqliteLocks locks;
+    private FileChannel dbFile;
+    private FileChannel shmFile;
+    private FileChannel walFile;
+    private String walSource;
+    private String inode;
+    private int pageSize;
+
+    private WalPosition pos;
+    private long lastTxid;
+    private long lastTime;
+    private DbChecksum checksum;
+    private long checksumSavedTxid = -1;
+    private long checksumSavedAt;
+    private long lastSnapshotAt;
+    private long lastObservedWalLength = -1;
+    private boolean readerProtects;
+    /** The last snapshot was taken while the WAL was empty: the database file alone was its content. */
+    private boolean emptyWalBase;
+
+    /**
+     * @param replicaMaxTxid the highest txid any replica already holds; new txids start above it
+     */
+    private DatabaseFollower(Settings settings, Spool spool, Clock clock) {
+        this.settings = settings;
+        this.spool = spool;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens the database (which must exist and be SQLite), switches it to WAL mode if needed, and
+     * resumes from the spool state or takes a first snapshot. {@code replicaMaxTxid} is the highest
+     * txid already stored in any replica: walship never reuses a txid.
+     */
+    public static DatabaseFollower start(Settings settings, Spool spool, long replicaMaxTxid, Clock clock)
+            throws IOException {
+        DatabaseFollower f = new DatabaseFollower(settings, spool, clock);
+        try {
+            f.open();
+            f.resume(replicaMaxTxid);
+            return f;
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    public FollowerMetrics metrics() {
+        return metrics;
+    }
+
+    public long lastTxid() {
+        return lastTxid;
+    }
+
+    public Path db() {
+        return settings.db();
+    }
+
+    public Spool spool() {
+        return spool;
+    }
+
+    private void open() throws IOException {
+        Path db = settings.db();
+        locks = SqliteLocks.open(db, settings.busyTimeout());
+        if (locks.ensureWal()) {
+            log.info("switched database to WAL mode db={}", settings.name());
+        }
+        pageSize = locks.pageSize();
+        // A read transaction makes SQLite create the -wal and -shm files before we open them.
+        locks.rollReader();
+        inode = DbFiles.identity(db);
+        dbFile = FileChannel.open(db);
+        shmFile = FileChannel.open(DbFiles.shm(db));
+        walFile = FileChannel.open(DbFiles.wal(db));
+        walSource = DbFiles.wal(db).toString();
+    }
+
+    /** Picks up where the spool state says, or starts over with a snapshot when it can't prove continuity. */
+    private void resume(long replicaMaxTxid) throws IOException {
+        FollowerState st = spool.loadState();
+        lastTxid = Math.max(st.lastTxid(), replicaMaxTxid);
+        lastTime = st.lastTime();
+        String why = null;
+        if (st.position() == null) {
+            why = "no previous position";
+        } else if (!inode.equals(st.dbInode())) {
+            why = "database file is not the one walship followed before";
+        } else if (replicaMaxTxid > st.lastTxid()) {
+            why = "a replica holds txid " + replicaMaxTxid + ", newer than the spool's " + st.lastTxid();
+        } else if (st.position().pageSize() != pageSize) {
+            why = "page size changed";
+        } else {
+            Optional<DbChecksum> table = ChecksumRecovery.recover(spool, st, pageSize);
+            if (table.isEmpty()) {
+                why = "page-hash table could not be recovered from the spool";
+            } else {
+                checksum = table.get();
+                pos = st.position();
+                checksumSavedTxid = st.checksumTxid();
+            }
+        }
+        if (why != null) {
+            snapshot(why, true);
+            return;
+        }
+        log.info("resuming db={} txid={} frame={}", settings.name(), lastTxid, pos.frame());
+        try {
+            step();
+        } catch (ContinuityBreak b) {
+            snapshot(b.getMessage(), true);
+        }
+    }
+
+    /**
+     * One round: detect a replaced database, ship new commits, checkpoint if the WAL is long, take a
+     * periodic snapshot when due. A continuity break is answered here with a snapshot.
+     */
+    public void step() throws IOException {
+        try {
+            if (!inode.equals(DbFiles.identity(settings.db()))) {
+                reopen();
+                throw new ContinuityBreak("database file was replaced");
+            }
+            sync(true);
+            if (pos != null && pos.frame() >= settings.checkpointPages()) checkpoint();
+            if (clock.millis() - lastSnapshotAt >= settings.snapshotInterval().toMillis()) {
+                snapshot("periodic snapshot", false);
+            }
+            maybeSaveChecksum(false);
+        } catch (ContinuityBreak b) {
+            metrics.breaks.incrementAndGet();
+            log.warn("continuity break, taking a fresh snapshot db={} reason=\"{}\"", settings.name(), b.getMessage());
+            snapshot(b.getMessage(), true);
+        }
+    }
+
+    /** Ships everything committed after the current position; optionally renews the read lock afterwards. */
+    private void sync(boolean roll) throws IOException {
+        long started = System.nanoTime();
+        WalHeader h;
+        try {
+            h = WalReader.readHeader(walFile, walSource);
+        } catch (EmptyWalException e) {
+            if (pos != null && pos.frame() > 0) throw new ContinuityBreak("WAL was truncated by another connection");
+            if (roll && !locks.holdsReader()) renewReader();
+            return;
+        } catch (WalException e) {
+            throw new ContinuityBreak("WAL header unreadable: " + e.getMessage(), e);
+        }
+        if (h.pageSize() != pageSize) throw new ContinuityBreak("page size changed from " + pageSize + " to " + h.pageSize());
+        if (pos == null) adoptFirstGeneration(h);
+        if (!pos.sameGeneration(h)) followRestart(h);
+        if (walFile.size() < pos.byteLength()) throw new ContinuityBreak("WAL is shorter than walship's position");
+
+        WalShipper.Shipped s;
+        try {
+            s = WalShipper.ship(walFile, walSource, pos, lastTxid, nextTime(), checksum, spool);
+        } catch (WalException e) {
+            throw new ContinuityBreak("WAL changed while walship copied it: " + e.getMessage(), e);
+        }
+        lastObservedWalLength = walFile.size();
+        warnIfCorrupt(s.scan());
+        if (s.file() != null) {
+            pos = s.end();
+            lastTxid = s.lastTxid();
+            lastTime = s.time();
+            saveState();
+            metrics.recordSync(s.txns(), s.file().size(), System.nanoTime() - started, lastTxid, lastTime);
+        }
+        metrics.walBytes.set(lastObservedWalLength);
+        if (roll && (s.file() != null || !locks.holdsReader())) renewReader();
+    }
+
+    /** The WAL has new salts: accept the restart only if it provably lost nothing. */
+    private void followRestart(WalHeader h) throws IOException {
+        WalScan fresh = WalReader.scan(walFile, WalPosition.start(h), walSource);
+        long newFrames = fresh.end().frame() + fresh.framesAfterLastCommit();
+        if (!ContinuityRule.lossless(walFile, pos, h, newFrames, lastObservedWalLength)) {
+            throw new ContinuityBreak("WAL was restarted (checkpoint sequence " + pos.checkpointSeq() + " -> "
+                    + h.checkpointSeq() + ") and walship cannot prove it had copied every frame");
+        }
+        log.debug("followed WAL restart db={} seq={}", settings.name(), h.checkpointSeq());
+        pos = WalPosition.start(h);
+    }
+
+    /**
+     * The WAL was empty at the last snapshot and now has frames. They continue the snapshot only if
+     * no checkpoint changed the database file in between (a checkpoint must precede any restart),
+     * which walship proves by re-hashing the file against the snapshot's checksum.
+     */
+    private void adoptFirstGeneration(WalHeader h) throws IOException {
+        if (!emptyWalBase || checksum == null) throw new ContinuityBreak("no WAL position");
+        DbChecksum now = new DbChecksum(pageSize);
+        int size = checksum.dbSize();
+        now.resize(size);
+        byte[] page = new byte[pageSize];
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(page);
+        for (int pgno = 1; pgno <= size; pgno++) {
+            SnapshotTaker.readFully(dbFile, buf, (long) (pgno - 1) * pageSize);
+            now.setPage(pgno, page, 0);
+        }
+        if (now.value() != checksum.value() || dbFile.size() != (long) size * pageSize) {
+            throw new ContinuityBreak("database file changed while the WAL was empty");
+        }
+        emptyWalBase = false;
+        pos = WalPosition.start(h);
+    }
+
+    /** SQLite itself stops at a bad frame; if the index says more was committed, the WAL is damaged. */
+    private void warnIfCorrupt(WalScan scan) throws IOException {
+        if (scan.stop() != WalScan.StopReason.CHECKSUM_MISMATCH) return;
+        Optional<ShmInfo> shm = ShmReader.read(shmFile);
+        if (shm.isPresent() && shm.get().stable() && shm.get().matches(scan.header())
+                && shm.get().mxFrame() > scan.end().frame() + scan.framesAfterLastCommit()) {
+            metrics.corruptFrames.incrementAndGet();
+            log.warn("wal frame failed its checksum and was not shipped db={} frame={}; walship will take a"
+                    + " fresh snapshot after the next checkpoint", settings.name(), scan.stopFrame());
+        }
+    }
+
+    /** Starts a new read transaction before ending the old one, then checks whether it pins the WAL. */
+    private void renewReader() throws IOException {
+        long lastCommit = pos == null ? 0 : pos.frame();
+        locks.rollReader();
+        readerProtects = false;
+        if (lastCommit == 0) return;
+        // The new reader uses WAL slot >= 1 (and so blocks WAL restarts) unless the WAL was fully
+        // checkpointed when it began; nBackfill only grows within a generation, so this proves it.
+        Optional<ShmInfo> shm = ShmReader.read(shmFile);
+        WalHeader h = WalReader.readHeader(walFile, walSource);
+        readerProtects = shm.isPresent() && shm.get().stable() && pos.sameGeneration(h) && shm.get().matches(h)
+                && shm.get().nBackfill() < lastCommit;
+    }
+
+    /**
+     * walship's own checkpoint. Under SQLite's write lock (held for milliseconds) nothing can be
+     * appended, so after copying the tail walship knows the WAL ends exactly at its position; it
+     * then lets a PASSIVE checkpoint copy everything back into the database. The next writer restarts
+     * the WAL, which {@link #followRestart} accepts because nothing was left behind.
+     */
+    private void checkpoint() throws IOException {
+        long started = System.nanoTime();
+        if (!locks.tryWriteLock()) {
+            log.debug("checkpoint skipped, app holds the write lock db={}", settings.name());
+            return;
+        }
+        long[] r;
+        try {
+            sync(false);
+            locks.endReaders();
+            r = locks.checkpointPassive();
+        } finally {
+            locks.releaseWriteLock();
+        }
+        metrics.recordCheckpoint(System.nanoTime() - started);
+        log.debug("checkpoint db={} busy={} wal-frames={} checkpointed={}", settings.name(), r[0], r[1], r[2]);
+        awaitWalChange(200);
+        sync(true);
+        if (!locks.holdsReader()) renewReader();
+    }
+
+    /** Waits briefly for the app's next write so the new WAL generation is followed right away. */
+    private void awaitWalChange(long maxMillis) throws IOException {
+        long size = walFile.size();
+        long deadline = System.nanoTime() + maxMillis * 1_000_000L;
+        WalPosition p = pos;
+        while (System.nanoTime() < deadline) {
+            try {
+                WalHeader h = WalReader.readHeader(walFile, walSource);
+                if (!p.sameGeneration(h) || walFile.size() != size) return;
+            } catch (WalException e) {
+                return;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Takes a snapshot. After a break ({@code newTxid}), it gets txid last+1 and becomes the new base;
+     * a periodic one describes the state at the current txid and doubles as a self-check of the
+     * running checksum. Retries when a concurrent checkpoint may have moved pages while it read.
+     */
+    private void snapshot(String reason, boolean newTxid) throws IOException {
+        for (int attempt = 1; attempt <= SNAPSHOT_ATTEMPTS; attempt++) {
+            long started = System.nanoTime();
+            renewReaderForSnapshot();
+            WalPosition at;
+            if (newTxid) {
+                at = currentEnd();
+            } else {
+                sync(false);
+                at = pos;
+            }
+            long txid = newTxid || lastTxid == 0 ? lastTxid + 1 : lastTxid;
+            long time = newTxid || lastTxid == 0 ? nextTime() : lastTime;
+            SnapshotTaker.Taken t;
+            try {
+                t = SnapshotTaker.take(dbFile, walFile, walSource, at, pageSize, txid, time, spool);
+            } catch (SnapshotTaker.WalGenerationChanged | ContinuityBreak e) {
+                log.debug("snapshot attempt {} restarted db={} reason={}", attempt, settings.name(), e.getMessage());
+                continue;
+            }
+            if (!stillConsistent(at)) {
+                Files.deleteIfExists(t.path());
+                log.debug("snapshot attempt {} discarded, WAL moved while reading db={}", attempt, settings.name());
+                continue;
+            }
+            if (!newTxid && checksum != null && checksum.value() != t.checksum().value()) {
+                metrics.checksumMismatches.incrementAndGet();
+                log.error("periodic snapshot differs from the replicated state db={} txid={}; the snapshot"
+                        + " supersedes it (please report this)", settings.name(), txid);
+            }
+            pos = at;
+            emptyWalBase = at == null;
+            lastTxid = txid;
+            lastTime = time;
+            checksum = t.checksum();
+            lastSnapshotAt = clock.millis();
+            lastObservedWalLength = walFile.size();
+            saveState();
+            maybeSaveChecksum(true);
+            metrics.recordSnapshot(System.nanoTime() - started, t.file().size(), txid, time);
+            log.info("snapshot db={} txid={} pages={} reason=\"{}\"", settings.name(), txid, t.dbSize(), reason);
+            renewReader();
+            return;
+        }
+        throw new IOException("snapshot of " + settings.db() + " failed " + SNAPSHOT_ATTEMPTS
+                + " times because checkpoints kept moving the WAL (walship retries on the next round)");
+    }
+
+    private void renewReaderForSnapshot() throws IOException {
+        // Use the last commit we can see as the proof point for the new read lock.
+        WalPosition end = currentEndOrNull();
+        WalPosition saved = pos;
+        pos = end;
+        try {
+            renewReader();
+        } finally {
+            pos = saved;
+        }
+    }
+
+    /** The position after the last commit of the current WAL generation (no shipping). */
+    private WalPosition currentEnd() throws IOException {
+        WalPosition p = currentEndOrNull();
+        return p;
+    }
+
+    private WalPosition currentEndOrNull() throws IOException {
+        try {
+            WalHeader h = WalReader.readHeader(walFile, walSource);
+            if (h.pageSize() != pageSize) {
+                // The database file is authoritative for the page size; the WAL will restart.
+                return null;
+            }
+            return WalReader.scan(walFile, WalPosition.start(h), walSource).end();
+        } catch (EmptyWalException e) {
+            return null;
+        }
+    }
+
+    /** After reading a snapshot at {@code at}: no restart, and no checkpoint could have gone past it. */
+    private boolean stillConsistent(WalPosition at) throws IOException {
+        WalPosition now = currentEndOrNull();
+        if (at == null) return now == null || now.frame() == 0;
+        if (now == null) return false;
+        if (now.salt1() != at.salt1() || now.salt2() != at.salt2()) return false;
+        return readerProtects || now.frame() == at.frame();
+    }
+
+    private long nextTime() {
+        // Times never go backwards along txids, even if the clock does.
+        return Math.max(clock.millis(), lastTime);
+    }
+
+    private void saveState() throws IOException {
+        spool.saveState(new FollowerState(pos, lastTxid, lastTime, inode, checksumSavedTxid));
+    }
+
+    private void maybeSaveChecksum(boolean force) throws IOException {
+        if (checksum == null || checksumSavedTxid == lastTxid) return;
+        long now = clock.millis();
+        boolean small = checksum.dbSize() <= 32_768;
+        if (force || small || now - checksumSavedAt >= CHECKSUM_SAVE_INTERVAL_MS) {
+            ChecksumRecovery.save(spool, checksum, lastTxid);
+            checksumSavedTxid = lastTxid;
+            checksumSavedAt = now;
+            saveState();
+        }
+    }
+
+    private void reopen() throws IOException {
+        closeHandles();
+        open();
+        pos = null;
+    }
+
+    /** One last sync and a durable checksum table, for a clean shutdown. */
+    public void finalSync() throws IOException {
+        step();
+        maybeSaveChecksum(true);
+    }
+
+    private void closeHandles() {
+        if (locks != null) locks.close();
+        closeQuietly(walFile);
+        closeQuietly(shmFile);
+        closeQuietly(dbFile);
+        locks = null;
+    }
+
+    private static void closeQuietly(Closeable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (IOException e) {
+            // read-only channels: nothing was buffered that a failed close could lose
+        }
+    }
+
+    @Override
+    public void close() {
+        closeHandles();
+    }
+}

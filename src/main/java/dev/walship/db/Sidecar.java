@@ -1,0 +1,261 @@
+package dev.walship.db;
+
+import dev.walship.config.DbConfig;
+import dev.walship.config.ReplicaSpec;
+import dev.walship.config.SidecarConfig;
+import dev.walship.replica.ReplicaClient;
+import dev.walship.replica.ReplicaFactory;
+import dev.walship.replica.ReplicaSync;
+import dev.walship.retention.Retention;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs replication for every configured database: one follower thread per database and one upload
+ * thread per replica. {@link #stop()} asks for one final sync and upload, then everything ends.
+ */
+public final class Sidecar {
+    private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
+    private static final long L1_RETENTION_MS = Duration.ofHours(24).toMillis();
+    private static final long FINAL_UPLOAD_WAIT_MS = 10_000;
+
+    private final SidecarConfig config;
+    private final Clock clock;
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<DbRunner> runners = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+    private volatile boolean stopping;
+
+    public Sidecar(SidecarConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** Starts all threads and returns; {@link #await()} blocks until stopped or a fatal error. */
+    public void start() {
+        for (DbConfig db : config.dbs()) {
+            DbRunner r = new DbRunner(db);
+            runners.add(r);
+            Thread t = new Thread(r::run, "walship-db-" + db.name());
+            threads.add(t);
+            t.start();
+        }
+    }
+
+    /** Blocks until every database thread ended; rethrows the first fatal error. */
+    public void await() throws IOException, InterruptedException {
+        for (Thread t : threads) t.join();
+        stopped.countDown();
+        Throwable f = fatal.get();
+        if (f instanceof IOException io) throw io;
+        if (f instanceof RuntimeException re) throw re;
+        if (f != null) throw new IOException(f);
+    }
+
+    /** Requests a graceful stop: final sync, final upload, exit. Safe to call from a signal handler. */
+    public void stop() {
+        stopping = true;
+        for (DbRunner r : runners) r.wake();
+    }
+
+    public List<DbRunner> runners() {
+        return runners;
+    }
+
+    private void fail(Throwable t) {
+        fatal.compareAndSet(null, t);
+        stop();
+    }
+
+    /** Replication of one database: waits for the file, follows it, feeds its replicas. */
+    public final class DbRunner {
+        private final DbConfig db;
+        private final Object signal = new Object();
+        private final List<ReplicaSync> replicas = new ArrayList<>();
+        private volatile DatabaseFollower follower;
+        /** Set once the follower's last sync after a stop request is in the spool. */
+        private volatile boolean finalSyncDone;
+
+        DbRunner(DbConfig db) {
+            this.db = db;
+        }
+
+        public DbConfig config() {
+            return db;
+        }
+
+        public DatabaseFollower follower() {
+            return follower;
+        }
+
+        public List<ReplicaSync> replicas() {
+            return replicas;
+        }
+
+        void wake() {
+            synchronized (signal) {
+                signal.notifyAll();
+            }
+        }
+
+        void run() {
+            List<ReplicaClient> clients = new ArrayList<>();
+            List<Thread> uploaders = new ArrayList<>();
+            try {
+                Spool spool = new Spool(db.spoolDir());
+                ReplicaSync.Policy policy = new ReplicaSync.Policy(db.l1Interval().toMillis(), db.l2Interval().toMillis(),
+                        new Retention.Policy(db.retention().toMillis(), db.l0Retention().toMillis(), L1_RETENTION_MS));
+                long replicaMax = 0;
+                for (ReplicaSpec spec : db.replicas()) {
+                    ReplicaClient c = ReplicaFactory.open(spec);
+                    clients.add(c);
+                    ReplicaSync rs = ReplicaSync.open(db.name(), c, spool, policy, clock);
+                    replicas.add(rs);
+                    replicaMax = Math.max(replicaMax, rs.index().maxTxid());
+                }
+                if (!awaitDatabase()) return;
+                DatabaseFollower.Settings settings = new DatabaseFollower.Settings(db.path(), db.name(),
+                        db.snapshotInterval(), db.checkpointPages(), db.busyTimeout());
+                follower = DatabaseFollower.start(settings, spool, replicaMax, clock);
+                for (ReplicaSync rs : replicas) {
+                    Thread u = new Thread(() -> uploadLoop(rs), "walship-upload-" + db.name());
+                    uploaders.add(u);
+                    u.start();
+                }
+                log.info("replicating db={} path={} replicas={}", db.name(), db.path(),
+                        db.replicas().stream().map(ReplicaSpec::safeUrl).toList());
+                followLoop(spool);
+            } catch (IOException | RuntimeException e) {
+                fail(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                stopping = true;
+                finalSyncDone = true;
+                wake();
+                wakeUploaders();
+                for (Thread u : uploaders) joinQuietly(u);
+                if (follower != null) follower.close();
+                for (ReplicaClient c : clients) closeQuietly(c);
+            }
+        }
+
+        /** Returns false if asked to stop before the database appeared. */
+        private boolean awaitDatabase() throws IOException, InterruptedException {
+            boolean announced = false;
+            while (!stopping) {
+                DbFiles.HeaderState s = DbFiles.inspect(db.path());
+                if (s == DbFiles.HeaderState.SQLITE) return true;
+                if (s == DbFiles.HeaderState.NOT_SQLITE) {
+                    throw new IOException("database " + db.path() + " is not a SQLite database (its header is not"
+                            + " \"SQLite format 3\"); point --db at the app's SQLite file");
+                }
+                if (!announced) {
+                    log.info("waiting for database to appear db={} path={}", db.name(), db.path());
+                    announced = true;
+                }
+                synchronized (signal) {
+                    signal.wait(500);
+                }
+            }
+            return false;
+        }
+
+        private void followLoop(Spool spool) throws IOException, InterruptedException {
+            WalWatcher watcher = db.syncOnCommit() ? new WalWatcher(db.path()) : null;
+            long backoff = 0;
+            try {
+                while (true) {
+                    boolean last = stopping;
+                    try {
+                        if (last) follower.finalSync(); else follower.step();
+                        backoff = 0;
+                        cleanSpool(spool);
+                    } catch (IOException e) {
+                        if (last) throw e;
+                        follower.metrics().errors.incrementAndGet();
+                        backoff = Math.min(Math.max(backoff * 2, 100), 10_000);
+                        log.warn("sync failed, retrying db={} in={}ms error=\"{}\"", db.name(), backoff, e.getMessage());
+                    }
+                    wakeUploaders();
+                    if (last) return;
+                    long wait = Math.max(backoff, db.syncInterval().toMillis());
+                    if (watcher != null && backoff == 0) {
+                        watcher.await(wait);
+                    } else {
+                        synchronized (signal) {
+                            if (!stopping) signal.wait(wait);
+                        }
+                    }
+                }
+            } finally {
+                if (watcher != null) watcher.close();
+            }
+        }
+
+        private final Object uploadSignal = new Object();
+
+        private void wakeUploaders() {
+            synchronized (uploadSignal) {
+                uploadSignal.notifyAll();
+            }
+        }
+
+        private void uploadLoop(ReplicaSync rs) {
+            long backoff = 0;
+            long stopDeadline = Long.MAX_VALUE;
+            while (true) {
+                boolean ok = rs.uploadPending();
+                if (ok) rs.maintain();
+                if (stopping) {
+                    if (stopDeadline == Long.MAX_VALUE) stopDeadline = System.currentTimeMillis() + FINAL_UPLOAD_WAIT_MS;
+                    if ((ok && finalSyncDone) || System.currentTimeMillis() > stopDeadline) return;
+                }
+                // Exponential backoff with jitter while the replica fails; the spool keeps the data.
+                backoff = ok ? 0 : Math.min(Math.max(backoff * 2, 200), 60_000);
+                long wait = ok ? db.syncInterval().toMillis() : backoff / 2 + (long) (Math.random() * backoff / 2);
+                synchronized (uploadSignal) {
+                    try {
+                        uploadSignal.wait(Math.max(1, wait));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+
+        /** Drops spooled files that every replica holds and that crash recovery no longer needs. */
+        private void cleanSpool(Spool spool) throws IOException {
+            long saved = ChecksumRecovery.savedTxid(spool);
+            for (Spool.Pending p : spool.pending()) {
+                boolean everywhere = replicas.stream().allMatch(r -> r.has(p.info()));
+                if (everywhere && (p.info().isSnapshot() || p.info().maxTxid() <= saved)) spool.remove(p);
+            }
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join(FINAL_UPLOAD_WAIT_MS + 5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(ReplicaClient c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            log.debug("closing replica client failed replica={} error=\"{}\"", c.url(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.walship.db;
+
+import dev.walship.segment.DbChecksum;
+import dev.walship.segment.FileInfo;
+import dev.walship.segment.SegmentHeader;
+import dev.walship.segment.SegmentWriter;
+import dev.walship.segment.TxnHeader;
+import dev.walship.wal.CommittedTxn;
+import dev.walship.wal.WalPosition;
+import dev.walship.wal.WalReader;
+import dev.walship.wal.WalScan;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Turns the committed transactions found after a WAL position into one L0 segment in the spool.
+ *
+ * <p>Two passes over the WAL: the first ({@link WalReader#scan}) verifies salts and the checksum
+ * chain and finds the commit frames; the second re-verifies while it copies pages, so a page that
+ * changed between the passes is never shipped. Only whole committed transactions are shipped.
+ */
+final class WalShipper {
+    private WalShipper() {}
+
+    /** What one shipping pass did. {@code file} is null when nothing new was committed. */
+    record Shipped(WalScan scan, WalPosition end, FileInfo file, long firstTxid, long lastTxid, long time) {
+        int txns() {
+            return scan.txns().size();
+        }
+    }
+
+    /**
+     * Ships everything committed after {@code from}. Updates {@code checksum} in place; if this
+     * throws, the checksum table is no longer trustworthy and the caller must take a snapshot.
+     */
+    static Shipped ship(FileChannel wal, String walSource, WalPosition from, long lastTxid, long time,
+                        DbChecksum checksum, Spool spool) throws IOException {
+        WalScan scan = WalReader.scan(wal, from, walSource);
+        List<CommittedTxn> txns = scan.txns();
+        if (txns.isEmpty()) return new Shipped(scan, from, null, lastTxid + 1, lastTxid, time);
+
+        long first = lastTxid + 1;
+        long last = lastTxid + txns.size();
+        SegmentHeader header = new SegmentHeader(FileInfo.Kind.SEGMENT, 0, true, from.pageSize(), txns.size(),
+                first, last, time, time);
+        Path tmp = spool.newTemp(".seg");
+        try {
+            WalPosition end;
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+                 SegmentWriter w = SegmentWriter.create(out, header)) {
+                end = WalReader.readFrames(wal, from, scan.end().frame(), new TxnWriter(txns, first, time, w, checksum),
+                        walSource);
+                w.finish();
+            }
+            FileInfo info = header.toFileInfo(Files.size(tmp));
+            spool.publish(tmp, info);
+            return new Shipped(scan, end, info, first, last, time);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Streams frames of consecutive committed transactions into segment records. */
+    private static final class TxnWriter implements dev.walship.wal.FrameConsumer {
+        private final List<CommittedTxn> txns;
+        private final long firstTxid;
+        private final long time;
+        private final SegmentWriter w;
+        private final DbChecksum checksum;
+        private int k;
+
+        TxnWriter(List<CommittedTxn> txns, long firstTxid, long time, SegmentWriter w, DbChecksum checksum) {
+            this.txns = txns;
+            this.firstTxid = firstTxid;
+            this.time = time;
+            this.w = w;
+            this.checksum = checksum;
+        }
+
+        @Override
+        public void frame(long index, int pgno, int commitDbSize, byte[] page) throws IOException {
+            CommittedTxn t = txns.get(k);
+            if (index == t.firstFrame()) {
+                w.beginTxn(new TxnHeader(firstTxid + k, time, t.dbSizeAfter(), t.shippedPages()));
+                // Same order as a restore applies a record: size first, then pages.
+                checksum.resize(t.dbSizeAfter());
+            }
+            if (pgno <= t.dbSizeAfter()) {
+                w.page(pgno, page, 0);
+                checksum.setPage(pgno, page, 0);
+            }
+            if (index == t.commitFrame()) {
+                w.endTxn(checksum.value());
+                k++;
+            }
+        }
+    }
+}

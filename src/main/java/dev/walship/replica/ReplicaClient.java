@@ -1,0 +1,47 @@
+package dev.walship.replica;
+
+import dev.walship.segment.FileInfo;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one storage interface every replica backend implements (local directory, S3, GCS). It moves
+ * whole immutable files and a few small metadata objects; all replication logic lives above it.
+ *
+ * <p>Contract, checked by the shared contract test suite:
+ * <ul>
+ *   <li>A missing data file is reported as {@link java.nio.file.NoSuchFileException}, whatever the backend.</li>
+ *   <li>{@link #upload} is atomic: readers see the whole file under its name or nothing.</li>
+ *   <li>Methods may be called from several threads.</li>
+ *   <li>Error messages name the replica ({@link #url()}) and never contain credentials.</li>
+ * </ul>
+ * Whoever creates a client closes it.
+ */
+public interface ReplicaClient extends Closeable {
+
+    /** A description of where this replica lives, safe to log (no secrets). */
+    String url();
+
+    /** Every walship data file in the replica (one LIST pass), in no particular order. */
+    List<FileInfo> listFiles() throws IOException;
+
+    /** Opens a data file for reading; the caller closes the stream. */
+    InputStream open(FileInfo file) throws IOException;
+
+    /** Stores the local file under {@code file.name()}, atomically and durably. Overwrites an equal name. */
+    void upload(FileInfo file, Path local) throws IOException;
+
+    /** Deletes data files; files that are already gone are not an error. */
+    void delete(Collection<FileInfo> files) throws IOException;
+
+    /** Reads a small metadata object (e.g. the manifest) by its replica-relative name. */
+    Optional<byte[]> readObject(String name) throws IOException;
+
+    /** Writes a small metadata object atomically. */
+    void writeObject(String name, byte[] data) throws IOException;
+}

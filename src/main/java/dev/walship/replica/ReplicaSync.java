@@ -1,0 +1,175 @@
+package dev.walship.replica;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.walship.db.Spool;
+import dev.walship.retention.CompactionPlanner;
+import dev.walship.retention.Merger;
+import dev.walship.retention.Retention;
+import dev.walship.segment.FileInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves one database's spooled files to one replica, then compacts and applies retention there.
+ * Each replica has its own instance and thread, so a slow or unreachable replica never holds up
+ * the others or the follower: its files simply wait in the spool.
+ */
+public final class ReplicaSync {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaSync.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final int FORMAT = 1;
+    public static final String MANIFEST = "walship-replica.json";
+
+    /** Compaction and retention settings, in milliseconds. */
+    public record Policy(long l1IntervalMs, long l2IntervalMs, Retention.Policy retention) {}
+
+    private final String db;
+    private final ReplicaClient client;
+    private final Spool spool;
+    private final Policy policy;
+    private final Clock clock;
+    private final ReplicaIndex index;
+    private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
+    public final AtomicLong uploads = new AtomicLong();
+    public final AtomicLong uploadedTxid = new AtomicLong();
+    public final AtomicLong failures = new AtomicLong();
+    private volatile String lastError;
+    private long nextMaintenance;
+
+    private ReplicaSync(String db, ReplicaClient client, Spool spool, Policy policy, Clock clock, ReplicaIndex index) {
+        this.db = db;
+        this.client = client;
+        this.spool = spool;
+        this.policy = policy;
+        this.clock = clock;
+        this.index = index;
+        this.uploadedTxid.set(index.maxTxid());
+    }
+
+    /**
+     * Checks (or writes) the replica's manifest and lists it once. Fails with a clear message when
+     * the replica was written by a newer walship.
+     */
+    public static ReplicaSync open(String db, ReplicaClient client, Spool spool, Policy policy, Clock clock)
+            throws IOException {
+        checkManifest(client);
+        return new ReplicaSync(db, client, spool, policy, clock, new ReplicaIndex(client.listFiles()));
+    }
+
+    /** Refuses replicas of a newer format; creates the manifest of an empty replica. */
+    public static void checkManifest(ReplicaClient client) throws IOException {
+        var existing = client.readObject(MANIFEST);
+        if (existing.isPresent()) {
+            int format;
+            try {
+                JsonNode n = JSON.readTree(existing.get());
+                format = n.path("format").asInt(-1);
+            } catch (IOException e) {
+                throw new IOException("replica " + client.url() + ": " + MANIFEST + " is not valid JSON"
+                        + " (the replica is damaged or not a walship replica)", e);
+            }
+            if (format > FORMAT) {
+                throw new IOException("replica " + client.url() + " was written by a newer walship (format " + format
+                        + ", this build reads up to " + FORMAT + "); upgrade walship");
+            }
+            if (format < 1) {
+                throw new IOException("replica " + client.url() + ": " + MANIFEST + " has no valid format number");
+            }
+            return;
+        }
+        String json = "{\"format\":" + FORMAT + ",\"created\":\"" + Instant.now() + "\",\"writer\":\"walship\"}\n";
+        client.writeObject(MANIFEST, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public ReplicaClient client() {
+        return client;
+    }
+
+    public ReplicaIndex index() {
+        return index;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Whether this replica already holds the spooled file (uploaded in this run, or listed at start). */
+    public boolean has(FileInfo f) {
+        return uploaded.contains(f.name()) || index.contains(f);
+    }
+
+    /**
+     * Uploads every spooled file this replica lacks, in txid order. Returns false (and keeps the
+     * files) when the replica failed; the caller retries with backoff.
+     */
+    public boolean uploadPending() {
+        try {
+            for (Spool.Pending p : spool.pending()) {
+                if (has(p.info())) continue;
+                client.upload(p.info(), p.path());
+                uploaded.add(p.info().name());
+                index.add(p.info());
+                uploads.incrementAndGet();
+                uploadedTxid.accumulateAndGet(p.info().maxTxid(), Math::max);
+            }
+            lastError = null;
+            return true;
+        } catch (IOException e) {
+            failures.incrementAndGet();
+            String msg = "upload to " + client.url() + ": " + e.getMessage();
+            if (!msg.equals(lastError)) log.warn("replica unavailable, files stay in the spool db={} error=\"{}\"", db, msg);
+            lastError = msg;
+            return false;
+        }
+    }
+
+    /** Compaction then retention, at most once per L1 interval. */
+    public void maintain() {
+        long now = clock.millis();
+        if (now < nextMaintenance) return;
+        nextMaintenance = now + Math.max(1000, policy.l1IntervalMs());
+        try {
+            compact(0, policy.l1IntervalMs(), now);
+            compact(1, policy.l2IntervalMs(), now);
+            List<FileInfo> gone = Retention.expired(index.all(), policy.retention(), now, Set.of());
+            if (!gone.isEmpty()) {
+                client.delete(gone);
+                index.remove(gone);
+                log.debug("retention deleted files db={} replica={} count={}", db, client.url(), gone.size());
+            }
+        } catch (IOException e) {
+            failures.incrementAndGet();
+            lastError = "maintain " + client.url() + ": " + e.getMessage();
+            log.warn("compaction or retention failed db={} error=\"{}\"", db, lastError);
+        }
+    }
+
+    private void compact(int level, long intervalMs, long now) throws IOException {
+        for (CompactionPlanner.Merge m : CompactionPlanner.plan(index.all(), level, intervalMs, now)) {
+            Path scratch = spool.newTemp(".pages");
+            Path out = spool.newTemp(".seg");
+            try {
+                FileInfo info = Merger.merge(client, m, scratch, out);
+                info = info.withSize(Files.size(out));
+                client.upload(info, out);
+                index.add(info);
+                log.debug("compacted db={} level={} files={} txids={}..{}", db, level + 1, m.inputs().size(),
+                        info.minTxid(), info.maxTxid());
+            } finally {
+                Files.deleteIfExists(scratch);
+                Files.deleteIfExists(out);
+            }
+        }
+    }
+}

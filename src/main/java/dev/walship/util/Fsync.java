@@ -1,0 +1,93 @@
+package dev.walship.util;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.UUID;
+
+/** Durable file publication: write a temp file, fsync it, rename it into place, fsync the directory. */
+public final class Fsync {
+    private Fsync() {}
+
+    /** Writes bytes to {@code target} so that after a crash it holds either the old or the new content. */
+    public static void writeAtomically(Path target, byte[] data) throws IOException {
+        Path tmp = tempSibling(target);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data);
+                while (b.hasRemaining()) ch.write(b);
+                ch.force(true);
+            }
+            publish(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Copies a stream to {@code target} atomically and durably. */
+    public static long copyAtomically(InputStream in, Path target) throws IOException {
+        Path tmp = tempSibling(target);
+        try {
+            long n;
+            try (var out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                n = in.transferTo(out);
+            }
+            fsyncFile(tmp);
+            publish(tmp, target);
+            return n;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Renames a fully written and fsynced temp file over the target and makes the rename durable. */
+    public static void publish(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("rename " + tmp + " to " + target + ": the filesystem cannot rename atomically"
+                    + " (put the spool and local replicas on a POSIX filesystem)", e);
+        }
+        fsyncDir(target.toAbsolutePath().getParent());
+    }
+
+    public static void fsyncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /** Makes directory entries (creates, renames, deletes) durable; a no-op where directories can't be opened. */
+    public static void fsyncDir(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some filesystems refuse to open directories; renames there are as durable as they get.
+            if (!Files.isDirectory(dir)) throw e;
+        }
+    }
+
+    /** Creates a directory (and parents) readable only by the owner where POSIX permissions exist. */
+    public static Path privateDirectories(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            try {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX filesystem: nothing to tighten
+            }
+        }
+        return dir;
+    }
+
+    public static Path tempSibling(Path target) {
+        Path name = target.getFileName();
+        return target.resolveSibling("." + name + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+}
