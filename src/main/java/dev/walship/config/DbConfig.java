@@ -19,7 +19,7 @@ import java.util.List;
  * @param l1Interval       the window compacted from L0 into one L1 file
  * @param l2Interval       the window compacted from L1 into one L2 file (not shorter than l1Interval)
  * @param checkpointPages  walship checkpoints once the WAL holds this many frames
- * @param maxWalBytes      the WAL is never allowed past this size (a TRUNCATE checkpoint is forced)
+ * @param maxWalBytes      walship warns when the WAL file grows past this size (a reader is blocking checkpoints)
  * @param busyTimeout      how long walship waits for the application's write lock when it needs it
  */
 public record DbConfig(

@@ -34,7 +34,8 @@ public final class DatabaseFollower implements Closeable {
     private static final int SNAPSHOT_ATTEMPTS = 5;
 
     /** Settings the follower needs (a subset of the database's configuration). */
-    public record Settings(Path db, String name, Duration snapshotInterval, long checkpointPages, Duration busyTimeout) {}
+    public record Settings(Path db, String name, Duration snapshotInterval, long checkpointPages, long maxWalBytes,
+                           Duration busyTimeout) {}
 
     private final Settings settings;
     private final Spool spool;
@@ -213,6 +214,7 @@ public final class DatabaseFollower implements Closeable {
             metrics.recordSync(s.txns(), s.file().size(), System.nanoTime() - started, lastTxid, lastTime);
         }
         metrics.walBytes.set(lastObservedWalLength);
+        warnIfWalLarge();
         if (roll && (s.file() != null || !locks.holdsReader())) renewReader();
     }
 
@@ -261,6 +263,22 @@ public final class DatabaseFollower implements Closeable {
             log.warn("wal frame failed its checksum and was not shipped db={} frame={}; walship will take a"
                     + " fresh snapshot after the next checkpoint", settings.name(), scan.stopFrame());
         }
+    }
+
+    private boolean walTooLarge;
+
+    /** The WAL only outgrows the limit when something (a long read transaction) blocks checkpoints. */
+    private void warnIfWalLarge() {
+        boolean large = lastObservedWalLength > settings.maxWalBytes();
+        if (large && !walTooLarge) {
+            log.warn("wal file is larger than max-wal-size db={} bytes={} limit={}; a long-running read transaction"
+                    + " is probably blocking checkpoints", settings.name(), lastObservedWalLength, settings.maxWalBytes());
+        }
+        walTooLarge = large;
+    }
+
+    public boolean walTooLarge() {
+        return walTooLarge;
     }
 
     /** Starts a new read transaction before ending the old one, then checks whether it pins the WAL. */

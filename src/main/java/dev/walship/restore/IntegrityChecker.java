@@ -31,7 +31,10 @@ final class IntegrityChecker {
         } finally {
             deleteSidecars(db);
         }
-        return rows.equals(List.of("ok")) ? null : pragma + " said: " + String.join("; ", rows).replace('\n', ' ');
+        if (rows.equals(List.of("ok"))) return null;
+        String said = String.join("; ", rows).replace('\n', ' ');
+        // one damaged b-tree page can make SQLite list hundreds of orphans: the first problems say enough
+        return pragma + " said: " + (said.length() > 300 ? said.substring(0, 300) + "..." : said);
     }
 
     /** Deletes the -wal, -shm and -journal files SQLite may leave (or that a stale copy left) next to {@code db}. */

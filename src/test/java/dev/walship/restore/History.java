@@ -54,6 +54,24 @@ final class History {
         return images.size() - 1;
     }
 
+    /** Like {@link #commit} for several commits in one python3 process (each one still its own txid). */
+    void commitAll(List<String> sqls) throws Exception {
+        String prelude = images.size() == 1 ? "PRAGMA page_size=" + pageSize + "; PRAGMA journal_mode=DELETE; " : "";
+        var cmd = new ArrayList<>(List.of("python3", "-c", "import sqlite3,sys,shutil\n"
+                + "for i, sql in enumerate(sys.argv[2:]):\n"
+                + "    c=sqlite3.connect(sys.argv[1]); c.executescript(sql); c.commit(); c.close()\n"
+                + "    shutil.copyfile(sys.argv[1], sys.argv[1] + '.' + str(i))\n", db.toString()));
+        for (int i = 0; i < sqls.size(); i++) cmd.add(i == 0 ? prelude + sqls.get(i) : sqls.get(i));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "python3 sqlite3 failed: " + out);
+        for (int i = 0; i < sqls.size(); i++) {
+            Path copy = db.resolveSibling(db.getFileName() + "." + i);
+            images.add(Files.readAllBytes(copy));
+            Files.delete(copy);
+        }
+    }
+
     /** Adds an arbitrary page image as the next txid (for states SQLite itself would never write). */
     long commitImage(byte[] image) {
         images.add(image.clone());

@@ -44,16 +44,18 @@ class RestorerTest {
     @BeforeEach
     void history() throws Exception {
         h = new History(Files.createDirectories(tmp.resolve("work")), 1024);
-        h.commit("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX tv ON t(v);"
+        var sqls = new ArrayList<String>();
+        sqls.add("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX tv ON t(v);"
                 + "INSERT INTO t(v) " + rows(200, 40));
         for (int i = 2; i <= 10; i++) {
-            h.commit(switch (i) {
+            sqls.add(switch (i) {
                 case 4 -> "DELETE FROM t WHERE id % 3 = 0;";
                 case 5 -> "DELETE FROM t WHERE id > 20; VACUUM;"; // shrinks the file
                 case 6 -> "INSERT INTO t(v)" + rows(300, 300); // grows it
                 default -> "INSERT INTO t(v)" + rows(i * 7, 60);
             });
         }
+        h.commitAll(sqls);
         assertTrue(h.dbSize(5) < h.dbSize(4) && h.dbSize(6) > h.dbSize(4), "the history must shrink then grow");
         snap1 = h.snapshot(1);
         l0.add(h.segment(0, 2, 4, false));
@@ -198,6 +200,20 @@ class RestorerTest {
         assertEquals(Kind.INTEGRITY_CHECK_FAILED, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("at txid 11"), e.getMessage());
         assertEquals(List.of(), outDirListing());
+    }
+
+    @Test
+    void walModeDatabasePassesTheCheckUntouched() throws Exception {
+        var wal = new History(Files.createDirectories(tmp.resolve("wal")), 4096);
+        wal.commit("PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t(x)" + rows(50, 100));
+        wal.commit("INSERT INTO t(x)" + rows(500, 100));
+        assertEquals(2, wal.images.get(2)[18], "the source is in WAL mode");
+        wal.snapshot(1);
+        wal.segment(0, 2, 2, true);
+        RestorePlan plan = RestorePlanner.plan(wal.replica.listFiles(), new RestoreTarget.Latest(), NOW);
+        Restorer.restore(wal.replica, plan, new Options(out, false, IntegrityCheck.FULL, null));
+        assertArrayEquals(wal.images.get(2), Files.readAllBytes(out));
+        assertEquals(List.of("restored.db"), outDirListing());
     }
 
     @Test
