@@ -61,6 +61,10 @@ public final class DatabaseFollower implements Closeable {
     private boolean readerProtects;
     /** The last snapshot was taken while the WAL was empty: the database file alone was its content. */
     private boolean emptyWalBase;
+    /** The WAL index's commit counter when walship last knew it had copied every commit (null: unknown). */
+    private IndexObservation observed;
+    /** Transactions shipped since {@link #observed} was taken. */
+    private long shippedSinceObserved;
 
     /**
      * @param replicaMaxTxid the highest txid any replica already holds; new txids start above it
@@ -126,6 +130,7 @@ public final class DatabaseFollower implements Closeable {
         FollowerState st = spool.loadState();
         lastTxid = Math.max(st.lastTxid(), replicaMaxTxid);
         lastTime = st.lastTime();
+        lastSnapshotAt = st.lastSnapshotAt();
         String why = null;
         if (st.position() == null) {
             why = "no previous position";
@@ -149,7 +154,18 @@ public final class DatabaseFollower implements Closeable {
             snapshot(why, true);
             return;
         }
-        log.info("resuming db={} txid={} frame={}", settings.name(), lastTxid, pos.frame());
+        if (walFile.size() < WalHeader.SIZE && pos.frame() > 0) {
+            // The last connection to close checkpoints and deletes the WAL: fine if the checkpointed
+            // file is exactly what walship had shipped.
+            if (!dbFileMatchesChecksum()) {
+                snapshot("database changed while walship was stopped and its WAL is gone", true);
+                return;
+            }
+            pos = null;
+            emptyWalBase = true;
+            observe();
+        }
+        log.info("resuming db={} txid={} frame={}", settings.name(), lastTxid, pos == null ? 0 : pos.frame());
         try {
             step();
         } catch (ContinuityBreak b) {
@@ -187,8 +203,15 @@ public final class DatabaseFollower implements Closeable {
         try {
             h = WalReader.readHeader(walFile, walSource);
         } catch (EmptyWalException e) {
-            if (pos != null && pos.frame() > 0) throw new ContinuityBreak("WAL was truncated by another connection");
-            if (roll && !locks.holdsReader()) renewReader();
+            if (pos != null && pos.frame() > 0) {
+                if (!commitsAccountedFor(null, null)) {
+                    throw new ContinuityBreak("WAL was truncated by another connection before walship copied it");
+                }
+                log.debug("followed WAL truncation db={}", settings.name());
+                pos = null;
+            }
+            lastObservedWalLength = 0;
+            observe();
             return;
         } catch (WalException e) {
             throw new ContinuityBreak("WAL header unreadable: " + e.getMessage(), e);
@@ -208,6 +231,7 @@ public final class DatabaseFollower implements Closeable {
         warnIfCorrupt(s.scan());
         if (s.file() != null) {
             pos = s.end();
+            shippedSinceObserved += s.txns();
             lastTxid = s.lastTxid();
             lastTime = s.time();
             saveState();
@@ -215,14 +239,70 @@ public final class DatabaseFollower implements Closeable {
         }
         metrics.walBytes.set(lastObservedWalLength);
         warnIfWalLarge();
-        if (roll && (s.file() != null || !locks.holdsReader())) renewReader();
+        boolean idle = observe();
+        if (idle) {
+            // Everything is copied and checkpointed: the read lock protects nothing now, and holding
+            // it would make an app's RESTART/TRUNCATE checkpoint wait for it. The commit counter
+            // proves the next restart lossless instead.
+            locks.endReaders();
+            readerProtects = false;
+        } else if (roll && (s.file() != null || !locks.holdsReader())) {
+            renewReader();
+        }
     }
+
+    /**
+     * Records the WAL index's commit counter when walship has copied every commit it counts.
+     * Returns true when, in addition, every frame is checkpointed (the WAL could restart losslessly now).
+     */
+    private boolean observe() throws IOException {
+        Optional<ShmInfo> o = ShmReader.read(shmFile);
+        if (o.isEmpty() || !o.get().stable()) return false;
+        ShmInfo i = o.get();
+        long copied = pos == null ? 0 : pos.frame();
+        boolean sameGen = pos == null ? i.mxFrame() == 0 : i.salt1() == pos.salt1() && i.salt2() == pos.salt2();
+        if (!sameGen || i.mxFrame() != copied) return false;
+        observed = new IndexObservation(i.change());
+        shippedSinceObserved = 0;
+        return copied > 0 && i.nBackfill() >= copied;
+    }
+
+    /**
+     * The WAL index counts every commit. If the count grew by exactly the transactions walship
+     * shipped since it last looked plus those in the current WAL generation, no commit can have been
+     * lost in between, however many restarts or truncations happened.
+     */
+    private boolean commitsAccountedFor(WalHeader now, WalScan current) throws IOException {
+        if (observed == null) return false;
+        Optional<ShmInfo> o = ShmReader.read(shmFile);
+        if (o.isEmpty() || !o.get().stable()) return false;
+        ShmInfo i = o.get();
+        long inCurrent = 0;
+        if (now == null) {
+            if (i.mxFrame() != 0) return false;
+        } else {
+            if (!i.matches(now)) return false;
+            if (i.mxFrame() > 0) {
+                inCurrent = -1;
+                for (int k = 0; k < current.txns().size(); k++) {
+                    if (current.txns().get(k).commitFrame() == i.mxFrame()) inCurrent = k + 1;
+                }
+                if (inCurrent < 0) return false;
+            }
+        }
+        long delta = (i.change() - observed.change()) & 0xffffffffL;
+        return delta == shippedSinceObserved + inCurrent;
+    }
+
+    /** The WAL index's commit counter (iChange) at a moment when walship had copied every commit. */
+    private record IndexObservation(long change) {}
 
     /** The WAL has new salts: accept the restart only if it provably lost nothing. */
     private void followRestart(WalHeader h) throws IOException {
         WalScan fresh = WalReader.scan(walFile, WalPosition.start(h), walSource);
         long newFrames = fresh.end().frame() + fresh.framesAfterLastCommit();
-        if (!ContinuityRule.lossless(walFile, pos, h, newFrames, lastObservedWalLength)) {
+        if (!ContinuityRule.lossless(walFile, pos, h, newFrames, lastObservedWalLength)
+                && !commitsAccountedFor(h, fresh)) {
             throw new ContinuityBreak("WAL was restarted (checkpoint sequence " + pos.checkpointSeq() + " -> "
                     + h.checkpointSeq() + ") and walship cannot prove it had copied every frame");
         }
@@ -236,7 +316,19 @@ public final class DatabaseFollower implements Closeable {
      * which walship proves by re-hashing the file against the snapshot's checksum.
      */
     private void adoptFirstGeneration(WalHeader h) throws IOException {
+        if (commitsAccountedFor(h, WalReader.scan(walFile, WalPosition.start(h), walSource))) {
+            emptyWalBase = false;
+            pos = WalPosition.start(h);
+            return;
+        }
         if (!emptyWalBase || checksum == null) throw new ContinuityBreak("no WAL position");
+        if (!dbFileMatchesChecksum()) throw new ContinuityBreak("database file changed while the WAL was empty");
+        emptyWalBase = false;
+        pos = WalPosition.start(h);
+    }
+
+    /** Whether the database file alone (every page checkpointed) hashes to walship's current state. */
+    private boolean dbFileMatchesChecksum() throws IOException {
         DbChecksum now = new DbChecksum(pageSize);
         int size = checksum.dbSize();
         now.resize(size);
@@ -246,11 +338,7 @@ public final class DatabaseFollower implements Closeable {
             SnapshotTaker.readFully(dbFile, buf, (long) (pgno - 1) * pageSize);
             now.setPage(pgno, page, 0);
         }
-        if (now.value() != checksum.value() || dbFile.size() != (long) size * pageSize) {
-            throw new ContinuityBreak("database file changed while the WAL was empty");
-        }
-        emptyWalBase = false;
-        pos = WalPosition.start(h);
+        return now.value() == checksum.value() && dbFile.size() == (long) size * pageSize;
     }
 
     /** SQLite itself stops at a bad frame; if the index says more was committed, the WAL is damaged. */
@@ -290,7 +378,12 @@ public final class DatabaseFollower implements Closeable {
         // The new reader uses WAL slot >= 1 (and so blocks WAL restarts) unless the WAL was fully
         // checkpointed when it began; nBackfill only grows within a generation, so this proves it.
         Optional<ShmInfo> shm = ShmReader.read(shmFile);
-        WalHeader h = WalReader.readHeader(walFile, walSource);
+        WalHeader h;
+        try {
+            h = WalReader.readHeader(walFile, walSource);
+        } catch (EmptyWalException e) {
+            return; // truncated since the last sync: the next sync follows or breaks
+        }
         readerProtects = shm.isPresent() && shm.get().stable() && pos.sameGeneration(h) && shm.get().matches(h)
                 && shm.get().nBackfill() < lastCommit;
     }
@@ -387,6 +480,8 @@ public final class DatabaseFollower implements Closeable {
             lastObservedWalLength = walFile.size();
             saveState();
             maybeSaveChecksum(true);
+            observed = null;
+            observe();
             metrics.recordSnapshot(System.nanoTime() - started, t.file().size(), txid, time);
             log.info("snapshot db={} txid={} pages={} reason=\"{}\"", settings.name(), txid, t.dbSize(), reason);
             renewReader();
@@ -442,7 +537,7 @@ public final class DatabaseFollower implements Closeable {
     }
 
     private void saveState() throws IOException {
-        spool.saveState(new FollowerState(pos, lastTxid, lastTime, inode, checksumSavedTxid));
+        spool.saveState(new FollowerState(pos, lastTxid, lastTime, inode, checksumSavedTxid, lastSnapshotAt));
     }
 
     private void maybeSaveChecksum(boolean force) throws IOException {

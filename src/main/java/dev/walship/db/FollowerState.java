@@ -11,11 +11,18 @@ import dev.walship.wal.WalPosition;
  * @param lastTime time of lastTxid, epoch ms
  * @param dbInode inode (or file key) of the database file the position belongs to
  * @param checksumTxid txid that the saved page-hash table (checksum.bin) reflects
+ * @param lastSnapshotAt when the last snapshot was taken (epoch ms), so a restart does not take another early
  */
-public record FollowerState(WalPosition position, long lastTxid, long lastTime, String dbInode, long checksumTxid) {
-    public static final FollowerState EMPTY = new FollowerState(null, 0, 0, null, -1);
+public record FollowerState(WalPosition position, long lastTxid, long lastTime, String dbInode, long checksumTxid,
+                            long lastSnapshotAt) {
+    public static final FollowerState EMPTY = new FollowerState(null, 0, 0, null, -1, 0);
+
+    /** State of a follower that has not taken a snapshot in this spool yet. */
+    public FollowerState(WalPosition position, long lastTxid, long lastTime, String dbInode, long checksumTxid) {
+        this(position, lastTxid, lastTime, dbInode, checksumTxid, 0);
+    }
 
     public FollowerState withPosition(WalPosition p) {
-        return new FollowerState(p, lastTxid, lastTime, dbInode, checksumTxid);
+        return new FollowerState(p, lastTxid, lastTime, dbInode, checksumTxid, lastSnapshotAt);
     }
 }

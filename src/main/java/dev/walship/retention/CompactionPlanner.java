@@ -9,7 +9,8 @@ import java.util.TreeMap;
 /**
  * Chooses which files to merge into the next level (pure). Files of level L whose time window
  * (maxTime / interval) has closed, and which no level L+1 file covers yet, are grouped by window and
- * split wherever txids are not contiguous (a snapshot after a break sits in such a gap).
+ * split wherever txids are not contiguous (a snapshot after a break sits in such a gap) and after every
+ * snapshot txid (a periodic snapshot at S is followed by a segment starting at S + 1).
  */
 public final class CompactionPlanner {
     private CompactionPlanner() {}
@@ -36,11 +37,16 @@ public final class CompactionPlanner {
             if ((w + 1) * intervalMs > now) continue;
             windows.computeIfAbsent(w, k -> new ArrayList<>()).add(f);
         }
+        // A merged file must never span a snapshot: a restore starts at "snapshot txid + 1", so the
+        // file after a (periodic) snapshot S has to start exactly at S + 1 once its L0 files are gone.
+        java.util.Set<Long> snapshotTxids = new java.util.HashSet<>();
+        for (FileInfo f : files) if (f.isSnapshot()) snapshotTxids.add(f.maxTxid());
         List<Merge> out = new ArrayList<>();
         for (List<FileInfo> group : windows.values()) {
             List<FileInfo> run = new ArrayList<>();
             for (FileInfo f : group) {
-                if (!run.isEmpty() && f.minTxid() != run.get(run.size() - 1).maxTxid() + 1) {
+                FileInfo prev = run.isEmpty() ? null : run.get(run.size() - 1);
+                if (prev != null && (f.minTxid() != prev.maxTxid() + 1 || snapshotTxids.contains(prev.maxTxid()))) {
                     out.add(new Merge(fromLevel + 1, run));
                     run = new ArrayList<>();
                 }

@@ -3,6 +3,7 @@ package dev.walship.retention;
 import dev.walship.segment.FileInfo;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -36,12 +37,39 @@ public final class Retention {
                 if (!f.isSnapshot() && f.maxTxid() <= keepAfter) out.add(f);
             }
         }
+        Set<FileInfo> gone = new HashSet<>(out);
+        List<Long> keptSnapshots = snapshots.stream().filter(s -> !gone.contains(s)).map(FileInfo::maxTxid).toList();
         for (FileInfo f : files) {
-            if (f.isSnapshot() || out.contains(f)) continue;
-            if (f.level() == 0 && f.maxTime() < now - policy.l0RetentionMs() && coveredAbove(f, files)) out.add(f);
-            if (f.level() == 1 && f.maxTime() < now - policy.l1RetentionMs() && coveredAbove(f, files)) out.add(f);
+            if (f.isSnapshot() || gone.contains(f)) continue;
+            boolean old = (f.level() == 0 && f.maxTime() < now - policy.l0RetentionMs())
+                    || (f.level() == 1 && f.maxTime() < now - policy.l1RetentionMs());
+            if (old && coveredWithoutSpanningSnapshot(f, files, keptSnapshots)) {
+                out.add(f);
+                gone.add(f);
+            }
         }
         return out;
+    }
+
+    /**
+     * Whether a higher-level file covers {@code f} and keeps every kept snapshot usable: a restore from a
+     * snapshot S needs a file starting exactly at S + 1, so a cover that starts at or before S and ends
+     * after it (written by a planner that did not split at snapshots) cannot replace the files after S.
+     */
+    private static boolean coveredWithoutSpanningSnapshot(FileInfo f, List<FileInfo> files, List<Long> keptSnapshots) {
+        for (FileInfo g : files) {
+            if (g.isSnapshot() || g.level() <= f.level()) continue;
+            if (g.minTxid() > f.minTxid() || g.maxTxid() < f.maxTxid()) continue;
+            boolean spans = false;
+            for (long s : keptSnapshots) {
+                if (g.minTxid() <= s && s < g.maxTxid() && s < f.maxTxid()) {
+                    spans = true;
+                    break;
+                }
+            }
+            if (!spans) return true;
+        }
+        return false;
     }
 
     /** Segments are kept from the oldest pinned snapshot that is older than the base, so labels stay restorable. */

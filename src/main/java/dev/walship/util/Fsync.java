@@ -73,15 +73,30 @@ public final class Fsync {
         }
     }
 
-    /** Creates a directory (and parents) readable only by the owner where POSIX permissions exist. */
+    /**
+     * Creates a directory, and any missing parents, readable only by the owner where POSIX permissions
+     * exist. Directories that already exist are left as they are.
+     */
     public static Path privateDirectories(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs)) return dir;
+        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) missing.push(p);
+        boolean posix = abs.getFileSystem().supportedFileAttributeViews().contains("posix");
+        for (Path p : missing) {
             try {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX filesystem: nothing to tighten
+                // created private from the start, so there is no moment where others could open it
+                if (posix) {
+                    Files.createDirectory(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                } else {
+                    Files.createDirectory(p);
+                }
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (!Files.isDirectory(p)) throw e;
+                continue; // created concurrently by someone else: not ours to tighten
             }
+            // explicit as well, because the mode given at creation is reduced by the umask
+            if (posix) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
         }
         return dir;
     }

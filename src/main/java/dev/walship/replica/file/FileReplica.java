@@ -81,8 +81,9 @@ public final class FileReplica implements ReplicaClient {
         java.util.Set<Path> dirs = new java.util.HashSet<>();
         for (FileInfo f : files) {
             Path p = resolve(f.name());
-            Files.deleteIfExists(p);
-            dirs.add(p.getParent());
+            // only directories where something was removed need an fsync; a missing file (even in a
+            // directory that does not exist yet) is not an error
+            if (Files.deleteIfExists(p)) dirs.add(p.getParent());
         }
         for (Path d : dirs) Fsync.fsyncDir(d);
     }
@@ -103,9 +104,19 @@ public final class FileReplica implements ReplicaClient {
 
     /** Resolves a replica-relative name, refusing anything that would escape the root. */
     private Path resolve(String name) throws IOException {
-        Path p = root.resolve(name).normalize();
-        if (!p.startsWith(root) || name.indexOf('\0') >= 0) {
-            throw new IOException("replica " + url() + ": object name " + name.replace('\0', '?') + " escapes the replica root");
+        // NUL is checked first: the path API would throw an unchecked InvalidPathException for it
+        if (name == null || name.isEmpty() || name.indexOf('\0') >= 0) {
+            throw new IOException("replica " + url() + ": object name "
+                    + (name == null ? "null" : "\"" + name.replace('\0', '?') + "\"") + " is not a valid object name");
+        }
+        Path p;
+        try {
+            p = root.resolve(name).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IOException("replica " + url() + ": object name \"" + name + "\" is not a valid object name", e);
+        }
+        if (!p.startsWith(root) || p.equals(root)) {
+            throw new IOException("replica " + url() + ": object name \"" + name + "\" escapes the replica root");
         }
         return p;
     }

@@ -1,0 +1,107 @@
+package dev.walship.replica.file;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walship.replica.ReplicaClient;
+import dev.walship.replica.ReplicaContractTest;
+import dev.walship.segment.FileInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileReplicaContractTest extends ReplicaContractTest {
+
+    @TempDir
+    Path replicas;
+
+    private Path root;
+
+    @Override
+    protected ReplicaClient newClient(String uniquePrefix) {
+        root = replicas.resolve(uniquePrefix);
+        return new FileReplica(root);
+    }
+
+    /** Every regular file under the replica root, relative names. */
+    private List<String> filesOnDisk() throws IOException {
+        if (!Files.exists(root)) return List.of();
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    private void assertNoTempFiles() throws IOException {
+        for (String f : filesOnDisk()) {
+            String leaf = Path.of(f).getFileName().toString();
+            assertTrue(!leaf.startsWith(".") && !leaf.contains(".tmp-"), "temp file left behind: " + f);
+        }
+    }
+
+    @Test
+    void urlIsTheRootPath() {
+        assertEquals("file://" + root.toAbsolutePath().normalize(), client.url());
+    }
+
+    @Test
+    void interruptedUploadCleansItsTempFile() throws IOException {
+        FileInfo f = l0(1, 4);
+        Path unreadable = Files.createDirectory(local.resolve("a-directory"));
+        assertThrows(IOException.class, () -> client.upload(f, unreadable));
+        assertNoTempFiles();
+        assertEquals(List.of(), filesOnDisk(), "nothing appears under the name");
+        assertTrue(!Files.exists(root.resolve(f.name())));
+    }
+
+    @Test
+    void uploadsLeaveNoTempFilesOnDisk() throws IOException {
+        upload(l0(1, 1), bytes(10, 1));
+        upload(l0(1, 1), bytes(20, 2));
+        client.writeObject("walship-replica.json", new byte[] {'{', '}'});
+        client.writeObject("walship-replica.json", new byte[] {'{', ' ', '}'});
+        assertNoTempFiles();
+        assertEquals(List.of(l0(1, 1).name(), "walship-replica.json"), filesOnDisk());
+    }
+
+    @Test
+    void listIgnoresLeftoverTempFilesOfACrash() throws IOException {
+        FileInfo f = upload(l0(1, 2), bytes(5, 3));
+        // what a crash between create and rename leaves behind
+        Files.write(root.resolve("L0").resolve("." + l0(3, 4).name().substring(3) + ".tmp-1234abcd"), new byte[] {1});
+        assertEquals(List.of(f), client.listFiles());
+        assertThrows(NoSuchFileException.class, () -> read(l0(3, 4)));
+    }
+
+    @Test
+    void openOfMissingFileNamesTheReplica() {
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> read(l0(1, 1)));
+        assertTrue(e.getMessage().contains(client.url()), e.getMessage());
+    }
+
+    @Test
+    void deleteOfMissingFileInMissingDirectoryIsNoError() throws IOException {
+        // the replica root does not even exist yet
+        client.delete(List.of(FileInfo.segment(2, 1, 9, 1, 9, -1), FileInfo.snapshot(1, 1, -1)));
+        assertEquals(List.of(), client.listFiles());
+    }
+
+    @Test
+    void objectNamesResolvingToTheRootOrOutsideAreRefused() throws IOException {
+        for (String bad : List.of("", ".", "L0/..", "./../" + root.getFileName() + "x/evil")) {
+            IOException e = assertThrows(IOException.class, () -> client.writeObject(bad, new byte[] {1}), bad);
+            assertTrue(e.getMessage().contains(client.url()), e.getMessage());
+        }
+        // a name escaping into a sibling directory that shares the root's name as a prefix
+        assertTrue(!Files.exists(replicas.resolve(root.getFileName() + "x")));
+        // inner "..' that stays inside is fine
+        client.writeObject("L0/../inside.json", new byte[] {7});
+        assertArrayEquals(new byte[] {7}, Files.readAllBytes(root.resolve("inside.json")));
+    }
+}
