@@ -78,7 +78,13 @@ public final class Spool {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (name.startsWith(".")) continue;
-                Optional<FileInfo> fi = FileInfo.parse(name.replaceFirst("_", "/"), Files.size(p));
+                long size;
+                try {
+                    size = Files.size(p);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue; // removed by spool cleanup while we listed: it is on every replica already
+                }
+                Optional<FileInfo> fi = FileInfo.parse(name.replaceFirst("_", "/"), size);
                 if (fi.isPresent()) {
                     out.add(new Pending(fi.get(), p));
                 } else {
@@ -124,8 +130,11 @@ public final class Spool {
     }
 
     private void clearTmp() throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
-            for (Path p : ds) Files.deleteIfExists(p);
+        // Leftovers of a crash; nothing in tmp/ is ever part of the spool's durable state.
+        try (var walk = Files.walk(tmp)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                if (!p.equals(tmp)) Files.deleteIfExists(p);
+            }
         }
     }
 

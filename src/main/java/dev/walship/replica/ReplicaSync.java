@@ -74,7 +74,8 @@ public final class ReplicaSync {
             int format;
             try {
                 JsonNode n = JSON.readTree(existing.get());
-                format = n.path("format").asInt(-1);
+                JsonNode f = n.path("format");
+                format = f.isIntegralNumber() ? f.asInt(-1) : -1;
             } catch (IOException e) {
                 throw new IOException("replica " + client.url() + ": " + MANIFEST + " is not valid JSON"
                         + " (the replica is damaged or not a walship replica)", e);
@@ -88,7 +89,7 @@ public final class ReplicaSync {
             }
             return;
         }
-        String json = "{\"format\":" + FORMAT + ",\"created\":\"" + Instant.now() + "\",\"writer\":\"walship\"}\n";
+        String json = "{\"format\":" + FORMAT + ",\"created\":\"" + Instant.now() + "\",\"writer\":\"walship " + dev.walship.util.Version.get() + "\"}\n";
         client.writeObject(MANIFEST, json.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -125,7 +126,8 @@ public final class ReplicaSync {
             }
             lastError = null;
             return true;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // A backend's unchecked exception must not kill the upload thread: count it and retry.
             failures.incrementAndGet();
             String msg = "upload to " + client.url() + ": " + e.getMessage();
             if (!msg.equals(lastError)) log.warn("replica unavailable, files stay in the spool db={} error=\"{}\"", db, msg);
@@ -148,7 +150,7 @@ public final class ReplicaSync {
                 index.remove(gone);
                 log.debug("retention deleted files db={} replica={} count={}", db, client.url(), gone.size());
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             failures.incrementAndGet();
             lastError = "maintain " + client.url() + ": " + e.getMessage();
             log.warn("compaction or retention failed db={} error=\"{}\"", db, lastError);
