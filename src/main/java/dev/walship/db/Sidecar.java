@@ -143,6 +143,7 @@ public final class Sidecar {
                 wake();
                 wakeUploaders();
                 for (Thread u : uploaders) joinQuietly(u);
+                for (ReplicaSync rs : replicas) if (!rs.leaseLost()) rs.releaseLease();
                 if (follower != null) follower.close();
                 for (ReplicaClient c : clients) closeQuietly(c);
             }
@@ -214,6 +215,10 @@ public final class Sidecar {
             long stopDeadline = Long.MAX_VALUE;
             while (true) {
                 boolean ok = rs.uploadPending();
+                if (rs.leaseLost()) {
+                    fail(new IOException(rs.lastError()));
+                    return;
+                }
                 if (ok) rs.maintain();
                 if (stopping) {
                     if (stopDeadline == Long.MAX_VALUE) stopDeadline = System.currentTimeMillis() + FINAL_UPLOAD_WAIT_MS;

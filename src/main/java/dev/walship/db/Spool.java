@@ -125,6 +125,21 @@ public final class Spool {
         Fsync.writeAtomically(dir.resolve("state.json"), JSON.writeValueAsBytes(s));
     }
 
+    /**
+     * A random id of this spool, created once. It identifies this sidecar as a replica lease owner
+     * across restarts: the same spool takes its lease back at once after a crash.
+     */
+    public String ownerId() throws IOException {
+        Path f = dir.resolve("owner-id");
+        if (Files.exists(f)) {
+            String id = Files.readString(f).trim();
+            if (!id.isEmpty()) return id;
+        }
+        String id = java.util.UUID.randomUUID().toString();
+        Fsync.writeAtomically(f, id.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return id;
+    }
+
     public Path checksumFile() {
         return dir.resolve("checksum.bin");
     }

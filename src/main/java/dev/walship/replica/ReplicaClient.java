@@ -44,4 +44,19 @@ public interface ReplicaClient extends Closeable {
 
     /** Writes a small metadata object atomically. */
     void writeObject(String name, byte[] data) throws IOException;
+
+    /** A small object and the version token that a conditional write must name to replace it. */
+    record Versioned(byte[] data, String version) {}
+
+    /** Reads a small metadata object with its version (S3 ETag, GCS generation, a content hash locally). */
+    Optional<Versioned> readVersioned(String name) throws IOException;
+
+    /**
+     * Writes a small object only if its current version is {@code expectedVersion}, or, when that is
+     * null, only if it does not exist (S3 If-Match / If-None-Match, GCS ifGenerationMatch). This is
+     * what fences a second sidecar off a replica. Returns the new version.
+     *
+     * @throws PreconditionFailedException when the object changed (or exists) meanwhile
+     */
+    String writeIf(String name, byte[] data, String expectedVersion) throws IOException;
 }

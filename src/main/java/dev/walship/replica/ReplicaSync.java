@@ -30,6 +30,8 @@ public final class ReplicaSync {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final int FORMAT = 1;
     public static final String MANIFEST = "walship-replica.json";
+    /** How long a replica lease lasts without renewal: a crashed sidecar on another spool blocks this long. */
+    public static final long LEASE_TTL_MS = 30_000;
 
     /** Compaction and retention settings, in milliseconds. */
     public record Policy(long l1IntervalMs, long l2IntervalMs, Retention.Policy retention) {}
@@ -47,7 +49,12 @@ public final class ReplicaSync {
     private volatile String lastError;
     private long nextMaintenance;
 
-    private ReplicaSync(String db, ReplicaClient client, Spool spool, Policy policy, Clock clock, ReplicaIndex index) {
+    private final ReplicaLease lease;
+    private volatile boolean leaseLost;
+
+    private ReplicaSync(String db, ReplicaClient client, Spool spool, Policy policy, Clock clock, ReplicaIndex index,
+                        ReplicaLease lease) {
+        this.lease = lease;
         this.db = db;
         this.client = client;
         this.spool = spool;
@@ -64,7 +71,9 @@ public final class ReplicaSync {
     public static ReplicaSync open(String db, ReplicaClient client, Spool spool, Policy policy, Clock clock)
             throws IOException {
         checkManifest(client);
-        return new ReplicaSync(db, client, spool, policy, clock, new ReplicaIndex(client.listFiles()));
+        ReplicaLease lease = new ReplicaLease(client, spool.ownerId(), db, LEASE_TTL_MS, clock);
+        lease.acquire();
+        return new ReplicaSync(db, client, spool, policy, clock, new ReplicaIndex(client.listFiles()), lease);
     }
 
     /** Refuses replicas of a newer format; creates the manifest of an empty replica. */
@@ -93,6 +102,20 @@ public final class ReplicaSync {
         client.writeObject(MANIFEST, json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** True once another sidecar took this replica over; the sidecar must stop. */
+    public boolean leaseLost() {
+        return leaseLost;
+    }
+
+    /** Gives the replica up at shutdown so the next sidecar does not wait for the lease to expire. */
+    public void releaseLease() {
+        try {
+            lease.release();
+        } catch (IOException e) {
+            log.debug("lease release failed db={} replica={} error=\"{}\"", db, client.url(), e.getMessage());
+        }
+    }
+
     public ReplicaClient client() {
         return client;
     }
@@ -115,7 +138,9 @@ public final class ReplicaSync {
      * files) when the replica failed; the caller retries with backoff.
      */
     public boolean uploadPending() {
+        if (leaseLost) return false;
         try {
+            lease.renewIfDue();
             for (Spool.Pending p : spool.pending()) {
                 if (has(p.info())) continue;
                 client.upload(p.info(), p.path());
@@ -126,6 +151,11 @@ public final class ReplicaSync {
             }
             lastError = null;
             return true;
+        } catch (ReplicaLease.HeldException e) {
+            leaseLost = true;
+            lastError = e.getMessage();
+            log.error("replica lease lost, no more writes to this replica db={} error=\"{}\"", db, e.getMessage());
+            return false;
         } catch (IOException | RuntimeException e) {
             // A backend's unchecked exception must not kill the upload thread: count it and retry.
             failures.incrementAndGet();
@@ -138,6 +168,7 @@ public final class ReplicaSync {
 
     /** Compaction then retention, at most once per L1 interval. */
     public void maintain() {
+        if (leaseLost) return;
         long now = clock.millis();
         if (now < nextMaintenance) return;
         nextMaintenance = now + Math.max(1000, policy.l1IntervalMs());

@@ -79,6 +79,31 @@ class SidecarTest {
         assertEquals(List.of(), new FileReplica(dir.resolve("replica")).listFiles(), "nothing shipped");
     }
 
+    @Test
+    void aSecondSidecarOnTheSameReplicaIsRefused() throws Exception {
+        Path db = dir.resolve("app.db");
+        python("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table t(v)'); c.commit()",
+                db.toString());
+        Path replicaDir = dir.resolve("replica");
+        Sidecar first = new Sidecar(ConfigLoader.fromFlags(db, List.of(replicaDir.toString()),
+                Map.of("spool-dir", dir.resolve("spool-a").toString())), Clock.systemUTC());
+        first.start();
+        try {
+            FileReplica replica = new FileReplica(replicaDir);
+            awaitTrue(() -> replica.listFiles().stream().anyMatch(f -> f.isSnapshot()), 15_000);
+            Sidecar second = new Sidecar(ConfigLoader.fromFlags(db, List.of(replicaDir.toString()),
+                    Map.of("spool-dir", dir.resolve("spool-b").toString())), Clock.systemUTC());
+            second.start();
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, second::await);
+            assertTrue(e.getMessage().contains("in use by another walship"), e.getMessage());
+            long snapshots = replica.listFiles().stream().filter(f -> f.isSnapshot()).count();
+            assertEquals(1, snapshots, "the refused sidecar wrote nothing");
+        } finally {
+            first.stop();
+            first.await();
+        }
+    }
+
     private static int segments(FileReplica r) throws Exception {
         return (int) r.listFiles().stream().filter(f -> !f.isSnapshot()).count();
     }

@@ -300,4 +300,50 @@ public abstract class ReplicaContractTest {
         client.writeObject("L0/0000000000000001-0000000000000002-0000000000000001-0000000000000002.SEG", new byte[] {1});
         assertEquals(List.of(f), client.listFiles());
     }
+
+    @Test
+    void conditionalCreateLetsExactlyOneWriterWin() throws Exception {
+        int writers = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < writers; i++) {
+                byte[] body = ("writer-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                results.add(pool.submit(() -> {
+                    go.await();
+                    try {
+                        client.writeIf("lease.json", body, null);
+                        return true;
+                    } catch (PreconditionFailedException e) {
+                        return false;
+                    }
+                }));
+            }
+            go.countDown();
+            int winners = 0;
+            for (var f : results) if (f.get()) winners++;
+            org.junit.jupiter.api.Assertions.assertEquals(1, winners, "exactly one conditional create may succeed");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void conditionalReplaceNeedsTheCurrentVersion() throws Exception {
+        byte[] a = "a".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] b = "b".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String v1 = client.writeIf("lease.json", a, null);
+        ReplicaClient.Versioned read = client.readVersioned("lease.json").orElseThrow();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a, read.data());
+        org.junit.jupiter.api.Assertions.assertEquals(v1, read.version());
+        String v2 = client.writeIf("lease.json", b, v1);
+        org.junit.jupiter.api.Assertions.assertNotEquals(v1, v2);
+        org.junit.jupiter.api.Assertions.assertThrows(PreconditionFailedException.class,
+                () -> client.writeIf("lease.json", a, v1), "a stale version must lose");
+        org.junit.jupiter.api.Assertions.assertThrows(PreconditionFailedException.class,
+                () -> client.writeIf("lease.json", a, null), "create must fail when the object exists");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(b, client.readVersioned("lease.json").orElseThrow().data());
+        org.junit.jupiter.api.Assertions.assertTrue(client.readVersioned("missing.json").isEmpty());
+    }
 }

@@ -105,6 +105,16 @@ class ReplicaSyncTest {
         }
 
         @Override
+        public Optional<Versioned> readVersioned(String name) throws IOException {
+            return inner.readVersioned(name);
+        }
+
+        @Override
+        public String writeIf(String name, byte[] data, String expectedVersion) throws IOException {
+            return inner.writeIf(name, data, expectedVersion);
+        }
+
+        @Override
         public void close() throws IOException {
             inner.close();
         }

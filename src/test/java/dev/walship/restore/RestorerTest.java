@@ -259,6 +259,10 @@ class RestorerTest {
         public void delete(Collection<FileInfo> files) throws IOException { inner.delete(files); }
         public Optional<byte[]> readObject(String name) throws IOException { return inner.readObject(name); }
         public void writeObject(String name, byte[] data) throws IOException { inner.writeObject(name, data); }
+        public Optional<Versioned> readVersioned(String name) throws IOException { return inner.readVersioned(name); }
+        public String writeIf(String name, byte[] data, String expected) throws IOException {
+            return inner.writeIf(name, data, expected);
+        }
         public void close() throws IOException { inner.close(); }
     }
 }

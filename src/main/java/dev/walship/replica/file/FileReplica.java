@@ -3,7 +3,11 @@ package dev.walship.replica.file;
 import dev.walship.replica.ReplicaClient;
 import dev.walship.segment.FileInfo;
 import dev.walship.util.Fsync;
+import dev.walship.replica.PreconditionFailedException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -100,6 +104,45 @@ public final class FileReplica implements ReplicaClient {
         Path target = resolve(name);
         Files.createDirectories(target.getParent());
         Fsync.writeAtomically(target, data);
+    }
+
+    @Override
+    public Optional<Versioned> readVersioned(String name) throws IOException {
+        Optional<byte[]> data = readObject(name);
+        return data.map(d -> new Versioned(d, version(d)));
+    }
+
+    /**
+     * Conditional write for a directory: an exclusive lock on {@code .walship-lock} (fcntl, so it
+     * also excludes other processes) makes read-compare-write atomic; the version is a content hash.
+     */
+    @Override
+    public String writeIf(String name, byte[] data, String expectedVersion) throws IOException {
+        Path target = resolve(name);
+        Files.createDirectories(target.getParent());
+        synchronized (FileReplica.class) {
+            try (FileChannel lock = FileChannel.open(root.resolve(".walship-lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+                 FileLock held = lock.lock()) {
+                Optional<Versioned> now = readVersioned(name);
+                boolean ok = expectedVersion == null ? now.isEmpty()
+                        : now.isPresent() && now.get().version().equals(expectedVersion);
+                if (!ok) {
+                    throw new PreconditionFailedException("replica " + url() + ": " + name
+                            + (expectedVersion == null ? " already exists" : " was changed by someone else"));
+                }
+                Fsync.writeAtomically(target, data);
+                return version(data);
+            }
+        }
+    }
+
+    private static String version(byte[] data) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** Resolves a replica-relative name, refusing anything that would escape the root. */

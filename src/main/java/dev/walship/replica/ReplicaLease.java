@@ -1,0 +1,120 @@
+package dev.walship.replica;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One writer per replica: a lease object ({@code lease.json}) taken and renewed with conditional
+ * writes, so a second sidecar pointed at the same replica (an overlapping deploy, a copied config)
+ * is refused instead of interleaving txids with the first (Litestream #422, #1119).
+ *
+ * <p>The owner id lives in the spool, so the same sidecar restarted after a crash takes its lease
+ * back at once, while a different sidecar must wait for the lease to expire.
+ */
+public final class ReplicaLease {
+    public static final String NAME = "lease.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ReplicaClient client;
+    private final String owner;
+    private final String db;
+    private final long ttlMs;
+    private final Clock clock;
+    private String version;
+    private long renewedAt;
+
+    public ReplicaLease(ReplicaClient client, String owner, String db, long ttlMs, Clock clock) {
+        this.client = client;
+        this.owner = owner;
+        this.db = db;
+        this.ttlMs = ttlMs;
+        this.clock = clock;
+    }
+
+    /** Thrown when another sidecar holds the replica; the message says who and until when. */
+    public static final class HeldException extends IOException {
+        HeldException(String message) {
+            super(message);
+        }
+    }
+
+    /** Takes the lease, or fails with {@link HeldException} if another owner holds an unexpired one. */
+    public synchronized void acquire() throws IOException {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<ReplicaClient.Versioned> cur = client.readVersioned(NAME);
+            long now = clock.millis();
+            if (cur.isPresent()) {
+                JsonNode n = parse(cur.get().data());
+                String holder = n.path("owner").asText("");
+                long expires = n.path("expires").asLong(0);
+                if (!holder.equals(owner) && expires > now) {
+                    throw new HeldException("replica " + client.url() + " is in use by another walship (host "
+                            + n.path("host").asText("?") + ", db " + n.path("db").asText("?") + ") until "
+                            + Instant.ofEpochMilli(expires) + "; stop that sidecar, or point this one at another replica");
+                }
+            }
+            try {
+                version = client.writeIf(NAME, body(now + ttlMs), cur.map(ReplicaClient.Versioned::version).orElse(null));
+                renewedAt = now;
+                return;
+            } catch (PreconditionFailedException e) {
+                // someone wrote the lease between our read and our write: look again
+            }
+        }
+        throw new HeldException("replica " + client.url() + ": could not take the lease, another walship keeps"
+                + " writing it; stop the other sidecar");
+    }
+
+    /** Renews the lease when a third of its lifetime has passed; a lost lease is a {@link HeldException}. */
+    public synchronized void renewIfDue() throws IOException {
+        long now = clock.millis();
+        if (now - renewedAt < ttlMs / 3) return;
+        try {
+            version = client.writeIf(NAME, body(now + ttlMs), version);
+            renewedAt = now;
+        } catch (PreconditionFailedException e) {
+            throw new HeldException("replica " + client.url() + ": another walship took over this replica's lease;"
+                    + " this sidecar stops writing to it (check for a second sidecar on the same replica)");
+        }
+    }
+
+    /** Gives the lease up (expires now) so a successor does not wait; best effort at shutdown. */
+    public synchronized void release() throws IOException {
+        if (version == null) return;
+        client.writeIf(NAME, body(0), version);
+        version = null;
+    }
+
+    private byte[] body(long expires) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("owner", owner);
+        n.put("db", db);
+        n.put("host", hostname());
+        n.put("expires", expires);
+        return JSON.writeValueAsBytes(n);
+    }
+
+    private JsonNode parse(byte[] data) throws IOException {
+        try {
+            return JSON.readTree(data);
+        } catch (IOException e) {
+            throw new IOException("replica " + client.url() + ": " + NAME + " is not valid JSON; delete it if no"
+                    + " other walship uses this replica", e);
+        }
+    }
+
+    private static String hostname() {
+        String h = System.getenv("HOSTNAME");
+        if (h != null && !h.isBlank()) return h;
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

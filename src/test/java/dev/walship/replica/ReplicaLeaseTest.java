@@ -1,0 +1,71 @@
+package dev.walship.replica;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.walship.replica.file.FileReplica;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One writer per replica: a second owner is refused until the lease expires, the first then loses it. */
+class ReplicaLeaseTest {
+    @TempDir
+    Path dir;
+
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(now.get());
+        }
+    };
+
+    @Test
+    void secondOwnerIsRefusedUntilExpiryAndTheFirstThenLosesIt() throws Exception {
+        FileReplica replica = new FileReplica(dir);
+        ReplicaLease a = new ReplicaLease(replica, "owner-a", "app", 30_000, clock);
+        ReplicaLease b = new ReplicaLease(replica, "owner-b", "app", 30_000, clock);
+        a.acquire();
+        ReplicaLease.HeldException e = assertThrows(ReplicaLease.HeldException.class, b::acquire);
+        assertTrue(e.getMessage().contains("in use by another walship") && e.getMessage().contains(replica.url()),
+                e.getMessage());
+
+        now.addAndGet(31_000); // a stopped renewing (crashed on another host)
+        b.acquire();
+        ReplicaLease.HeldException lost = assertThrows(ReplicaLease.HeldException.class, a::renewIfDue);
+        assertTrue(lost.getMessage().contains("took over"), lost.getMessage());
+    }
+
+    @Test
+    void theSameOwnerTakesItsLeaseBackAfterACrash() throws Exception {
+        FileReplica replica = new FileReplica(dir);
+        new ReplicaLease(replica, "owner-a", "app", 30_000, clock).acquire();
+        // a restart with the same spool (same owner id) must not wait for expiry
+        assertDoesNotThrow(() -> new ReplicaLease(replica, "owner-a", "app", 30_000, clock).acquire());
+    }
+
+    @Test
+    void releasedLeaseIsFreeAtOnce() throws Exception {
+        FileReplica replica = new FileReplica(dir);
+        ReplicaLease a = new ReplicaLease(replica, "owner-a", "app", 30_000, clock);
+        a.acquire();
+        a.release();
+        assertDoesNotThrow(() -> new ReplicaLease(replica, "owner-b", "app", 30_000, clock).acquire());
+    }
+}
