@@ -169,6 +169,83 @@ class DatabaseFollowerTest {
         assertRestoreEqualsSource(db, replica);
     }
 
+    @Test
+    void databaseReplacedUnderneathIsAnsweredWithASnapshotOfTheNewFile() throws Exception {
+        Path db = dir.resolve("app.db");
+        createDb(db);
+        Spool spool = new Spool(dir.resolve("spool"));
+        FileReplica replica = new FileReplica(dir.resolve("replica"));
+        ReplicaSync rs = sync(replica, spool);
+        try (DatabaseFollower f = follower(db, spool, 1000)) {
+            follow(f, startWriter(db, 100, 0, "PASSIVE"), rs);
+            // Another database is moved over the file (a restore done by hand, a deploy that ships a db).
+            Path other = dir.resolve("other.db");
+            createDb(other);
+            follow(f, startWriter(other, 30, 0, "PASSIVE"), rs);
+            Files.deleteIfExists(DbFiles.wal(other));
+            Files.deleteIfExists(DbFiles.shm(other));
+            Files.move(other, db, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            long before = f.metrics().snapshots.get();
+            f.step();
+            assertEquals(before + 1, f.metrics().snapshots.get(), "a replaced database needs a fresh snapshot");
+            follow(f, startWriter(db, 50, 0, "PASSIVE"), rs);
+        }
+        assertRestoreEqualsSource(db, replica);
+    }
+
+    @Test
+    void pageSizeChangedWhileStoppedIsAnsweredWithASnapshot() throws Exception {
+        Path db = dir.resolve("app.db");
+        createDb(db);
+        Spool spool = new Spool(dir.resolve("spool"));
+        FileReplica replica = new FileReplica(dir.resolve("replica"));
+        ReplicaSync rs = sync(replica, spool);
+        try (DatabaseFollower f = follower(db, spool, 1000)) {
+            follow(f, startWriter(db, 100, 0, "PASSIVE"), rs);
+        }
+        Process p = new ProcessBuilder("python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1],"
+                + " isolation_level=None); c.execute('PRAGMA journal_mode=DELETE'); c.execute('PRAGMA page_size=8192');"
+                + " c.execute('VACUUM'); c.execute('PRAGMA journal_mode=WAL'); c.close()", db.toString()).inheritIO().start();
+        assertEquals(0, p.waitFor());
+        try (DatabaseFollower f = follower(db, spool, 1000)) {
+            assertEquals(1, f.metrics().snapshots.get(), "new page size, new snapshot");
+            follow(f, startWriter(db, 50, 0, "PASSIVE"), rs);
+        }
+        assertRestoreEqualsSource(db, replica);
+    }
+
+    @Test
+    void aCorruptCommittedFrameIsNotShippedAndIsReported() throws Exception {
+        Path db = dir.resolve("app.db");
+        createDb(db);
+        Spool spool = new Spool(dir.resolve("spool"));
+        FileReplica replica = new FileReplica(dir.resolve("replica"));
+        ReplicaSync rs = sync(replica, spool);
+        try (DatabaseFollower f = follower(db, spool, 100_000)) {
+            follow(f, startWriter(db, 20, 0, "PASSIVE"), rs);
+            assertEquals(21, f.lastTxid());
+        }
+        // walship restarts; a writer appends frames and one byte of the first new frame rots before walship reads it.
+        try (DatabaseFollower f = follower(db, spool, 100_000)) {
+            long before = f.lastTxid();
+            long walLength = Files.size(DbFiles.wal(db));
+            Process w = startWriter(db, 5, 0, "PASSIVE");
+            assertEquals(0, w.waitFor());
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(DbFiles.wal(db),
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+                long at = walLength + 24 + 100; // inside the page of the first new frame
+                ch.read(b, at);
+                b.put(0, (byte) (b.get(0) ^ 0x40));
+                b.rewind();
+                ch.write(b, at);
+            }
+            f.step();
+            assertEquals(before, f.lastTxid(), "nothing at or after the corrupt frame is shipped");
+            assertTrue(f.metrics().corruptFrames.get() > 0, "the corrupt frame is reported");
+        }
+    }
+
     private void assertRestoreEqualsSource(Path db, FileReplica replica) throws Exception {
         Path out = db.resolveSibling("restored.db");
         Files.deleteIfExists(out);
