@@ -107,6 +107,17 @@ class DatabaseFollowerTest {
         return Files.readAllBytes(copy);
     }
 
+    /** A database made by python3, its spool, a file replica and the replica's upload loop. */
+    private record Fixture(Path db, Spool spool, FileReplica replica, ReplicaSync rs) {}
+
+    private Fixture fixture(Path base) throws Exception {
+        Path db = base.resolve("app.db");
+        createDb(db);
+        Spool spool = new Spool(base.resolve("spool"));
+        FileReplica replica = new FileReplica(base.resolve("replica"));
+        return new Fixture(db, spool, replica, sync(replica, spool));
+    }
+
     private static ReplicaSync sync(FileReplica replica, Spool spool) throws IOException {
         return ReplicaSync.open("t", replica, spool, new ReplicaSync.Policy(60_000, 3_600_000,
                 new Retention.Policy(72 * 3_600_000L, 3_600_000L, 24 * 3_600_000L)), Clock.systemUTC());
@@ -114,11 +125,11 @@ class DatabaseFollowerTest {
 
     @Test
     void ownCheckpointsRestartTheWalWithoutASnapshot() throws Exception {
-        Path db = dir.resolve("app.db");
-        createDb(db);
-        Spool spool = new Spool(dir.resolve("spool"));
-        FileReplica replica = new FileReplica(dir.resolve("replica"));
-        ReplicaSync rs = sync(replica, spool);
+        Fixture fx = fixture(dir);
+        Path db = fx.db();
+        Spool spool = fx.spool();
+        FileReplica replica = fx.replica();
+        ReplicaSync rs = fx.rs();
         try (DatabaseFollower f = follower(db, spool, 40)) {
             Process w = startWriter(db, 1500, 0, "PASSIVE");
             follow(f, w, rs);
@@ -135,12 +146,11 @@ class DatabaseFollowerTest {
     @Test
     void appCheckpointsBehindItsBackNeverCorruptTheReplica() throws Exception {
         for (String mode : List.of("TRUNCATE", "RESTART")) {
-            Path sub = Files.createDirectories(dir.resolve(mode));
-            Path db = sub.resolve("app.db");
-            createDb(db);
-            Spool spool = new Spool(sub.resolve("spool"));
-            FileReplica replica = new FileReplica(sub.resolve("replica"));
-            ReplicaSync rs = sync(replica, spool);
+            Fixture fx = fixture(Files.createDirectories(dir.resolve(mode)));
+            Path db = fx.db();
+            Spool spool = fx.spool();
+            FileReplica replica = fx.replica();
+            ReplicaSync rs = fx.rs();
             try (DatabaseFollower f = follower(db, spool, 1000)) {
                 Process w = startWriter(db, 600, 25, mode);
                 follow(f, w, rs);
@@ -151,11 +161,11 @@ class DatabaseFollowerTest {
 
     @Test
     void resumesAfterRestartWithoutSnapshot() throws Exception {
-        Path db = dir.resolve("app.db");
-        createDb(db);
-        Spool spool = new Spool(dir.resolve("spool"));
-        FileReplica replica = new FileReplica(dir.resolve("replica"));
-        ReplicaSync rs = sync(replica, spool);
+        Fixture fx = fixture(dir);
+        Path db = fx.db();
+        Spool spool = fx.spool();
+        FileReplica replica = fx.replica();
+        ReplicaSync rs = fx.rs();
         long first;
         try (DatabaseFollower f = follower(db, spool, 1000)) {
             follow(f, startWriter(db, 200, 0, "PASSIVE"), rs);
@@ -171,11 +181,11 @@ class DatabaseFollowerTest {
 
     @Test
     void databaseReplacedUnderneathIsAnsweredWithASnapshotOfTheNewFile() throws Exception {
-        Path db = dir.resolve("app.db");
-        createDb(db);
-        Spool spool = new Spool(dir.resolve("spool"));
-        FileReplica replica = new FileReplica(dir.resolve("replica"));
-        ReplicaSync rs = sync(replica, spool);
+        Fixture fx = fixture(dir);
+        Path db = fx.db();
+        Spool spool = fx.spool();
+        FileReplica replica = fx.replica();
+        ReplicaSync rs = fx.rs();
         try (DatabaseFollower f = follower(db, spool, 1000)) {
             follow(f, startWriter(db, 100, 0, "PASSIVE"), rs);
             // Another database is moved over the file (a restore done by hand, a deploy that ships a db).
@@ -195,11 +205,11 @@ class DatabaseFollowerTest {
 
     @Test
     void pageSizeChangedWhileStoppedIsAnsweredWithASnapshot() throws Exception {
-        Path db = dir.resolve("app.db");
-        createDb(db);
-        Spool spool = new Spool(dir.resolve("spool"));
-        FileReplica replica = new FileReplica(dir.resolve("replica"));
-        ReplicaSync rs = sync(replica, spool);
+        Fixture fx = fixture(dir);
+        Path db = fx.db();
+        Spool spool = fx.spool();
+        FileReplica replica = fx.replica();
+        ReplicaSync rs = fx.rs();
         try (DatabaseFollower f = follower(db, spool, 1000)) {
             follow(f, startWriter(db, 100, 0, "PASSIVE"), rs);
         }
@@ -216,11 +226,11 @@ class DatabaseFollowerTest {
 
     @Test
     void aCorruptCommittedFrameIsNotShippedAndIsReported() throws Exception {
-        Path db = dir.resolve("app.db");
-        createDb(db);
-        Spool spool = new Spool(dir.resolve("spool"));
-        FileReplica replica = new FileReplica(dir.resolve("replica"));
-        ReplicaSync rs = sync(replica, spool);
+        Fixture fx = fixture(dir);
+        Path db = fx.db();
+        Spool spool = fx.spool();
+        FileReplica replica = fx.replica();
+        ReplicaSync rs = fx.rs();
         try (DatabaseFollower f = follower(db, spool, 100_000)) {
             follow(f, startWriter(db, 20, 0, "PASSIVE"), rs);
             assertEquals(21, f.lastTxid());
