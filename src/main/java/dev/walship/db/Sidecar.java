@@ -153,7 +153,13 @@ public final class Sidecar {
         private boolean awaitDatabase() throws IOException, InterruptedException {
             boolean announced = false;
             while (!stopping) {
-                DbFiles.HeaderState s = DbFiles.inspect(db.path());
+                DbFiles.HeaderState s;
+                try {
+                    s = DbFiles.inspect(db.path());
+                } catch (java.nio.file.AccessDeniedException e) {
+                    throw new IOException("database " + db.path() + " is not readable by this user (" + System.getProperty("user.name")
+                            + "): give walship's user read/write access, e.g. run the sidecar with the app's uid", e);
+                }
                 if (s == DbFiles.HeaderState.SQLITE) return true;
                 if (s == DbFiles.HeaderState.NOT_SQLITE) {
                     throw new IOException("database " + db.path() + " is not a SQLite database (its header is not"
