@@ -33,6 +33,21 @@ public interface ReplicaClient extends Closeable {
     /** Opens a data file for reading; the caller closes the stream. */
     InputStream open(FileInfo file) throws IOException;
 
+    /**
+     * Opens a data file from byte {@code offset} on, so a dropped download can resume where it broke.
+     * Backends override this with a ranged read; the default skips.
+     */
+    default InputStream open(FileInfo file, long offset) throws IOException {
+        InputStream in = open(file);
+        try {
+            in.skipNBytes(offset);
+            return in;
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
     /** Stores the local file under {@code file.name()}, atomically and durably. Overwrites an equal name. */
     void upload(FileInfo file, Path local) throws IOException;
 
