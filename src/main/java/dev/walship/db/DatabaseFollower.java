@@ -35,7 +35,13 @@ public final class DatabaseFollower implements Closeable {
 
     /** Settings the follower needs (a subset of the database's configuration). */
     public record Settings(Path db, String name, Duration snapshotInterval, long checkpointPages, long maxWalBytes,
-                           Duration busyTimeout) {}
+                           Duration busyTimeout, long spoolMaxBytes) {
+        /** Settings without a spool bound. */
+        public Settings(Path db, String name, Duration snapshotInterval, long checkpointPages, long maxWalBytes,
+                        Duration busyTimeout) {
+            this(db, name, snapshotInterval, checkpointPages, maxWalBytes, busyTimeout, 0);
+        }
+    }
 
     private final Settings settings;
     private final Spool spool;
@@ -178,6 +184,7 @@ public final class DatabaseFollower implements Closeable {
      * periodic snapshot when due. A continuity break is answered here with a snapshot.
      */
     public void step() throws IOException {
+        if (spoolFull()) return;
         try {
             if (!inode.equals(DbFiles.identity(settings.db()))) {
                 reopen();
@@ -194,6 +201,30 @@ public final class DatabaseFollower implements Closeable {
             log.warn("continuity break, taking a fresh snapshot db={} reason=\"{}\"", settings.name(), b.getMessage());
             snapshot(b.getMessage(), true);
         }
+    }
+
+    private boolean spoolWasFull;
+
+    /**
+     * While the spool holds more than spool-max-size (replicas unreachable for long), walship stops
+     * copying: the WAL keeps every frame (walship's read lock stops checkpoints past what it copied),
+     * so nothing is lost, and copying resumes once uploads drain the spool.
+     */
+    private boolean spoolFull() throws IOException {
+        boolean full = settings.spoolMaxBytes() > 0 && spool.pendingBytes() >= settings.spoolMaxBytes();
+        if (full && !spoolWasFull) {
+            log.warn("spool is full, pausing replication until replicas catch up db={} spool={} limit={}; the WAL"
+                    + " grows meanwhile", settings.name(), spool.dir(), settings.spoolMaxBytes());
+        } else if (!full && spoolWasFull) {
+            log.info("spool has room again, resuming db={}", settings.name());
+        }
+        spoolWasFull = full;
+        metrics.spoolFull.set(full ? 1 : 0);
+        return full;
+    }
+
+    public boolean isSpoolFull() {
+        return spoolWasFull;
     }
 
     /** Ships everything committed after the current position; optionally renews the read lock afterwards. */
@@ -226,6 +257,15 @@ public final class DatabaseFollower implements Closeable {
             s = WalShipper.ship(walFile, walSource, pos, lastTxid, nextTime(), checksum, spool);
         } catch (WalException e) {
             throw new ContinuityBreak("WAL changed while walship copied it: " + e.getMessage(), e);
+        } catch (IOException e) {
+            // The spool write failed (e.g. disk full) after the page-hash table took some of the pages:
+            // rebuild the table as of the last shipped txid before anything else uses it.
+            Optional<DbChecksum> back = ChecksumRecovery.recover(spool,
+                    new FollowerState(pos, lastTxid, lastTime, inode, checksumSavedTxid, lastSnapshotAt), pageSize);
+            if (back.isEmpty()) throw new ContinuityBreak("page-hash table lost after a failed spool write", e);
+            checksum = back.get();
+            throw new IOException("write to spool " + spool.dir() + ": " + e.getMessage()
+                    + " (free space or raise spool-max-size; walship keeps the WAL until then)", e);
         }
         lastObservedWalLength = walFile.size();
         warnIfCorrupt(s.scan());

@@ -19,6 +19,8 @@ public final class FollowerMetrics {
     public final AtomicLong corruptFrames = new AtomicLong();
     public final AtomicLong checksumMismatches = new AtomicLong();
     public final AtomicLong errors = new AtomicLong();
+    /** 1 while replication is paused because the spool reached spool-max-size. */
+    public final AtomicLong spoolFull = new AtomicLong();
 
     void recordSync(int txnCount, long bytes, long nanos, long txid, long time) {
         syncs.incrementAndGet();
