@@ -34,7 +34,17 @@ final class Describer {
             ArrayNode replicas = n.putArray(Keys.REPLICAS);
             for (int j = 0; j < db.replicas().size(); j++) {
                 boolean secret = c.redactedKeys().contains(prefix + Keys.REPLICAS + "[" + j + "]");
-                replicas.add(secret ? REDACTED : db.replicas().get(j).safeUrl());
+                ReplicaSpec spec = db.replicas().get(j);
+                if (secret) {
+                    replicas.add(REDACTED);
+                } else if (spec.s3() != null && spec.s3().hasCredentials()) {
+                    ObjectNode r = replicas.addObject();
+                    r.put(Keys.URL, spec.safeUrl());
+                    r.put(Keys.ACCESS_KEY_ID, REDACTED);
+                    r.put(Keys.SECRET_ACCESS_KEY, REDACTED);
+                } else {
+                    replicas.add(spec.safeUrl());
+                }
             }
             put(c, n, prefix, Keys.SPOOL_DIR, db.spoolDir().toString());
             put(c, n, prefix, Keys.SYNC_INTERVAL, Durations.format(db.syncInterval()));

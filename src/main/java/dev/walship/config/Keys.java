@@ -28,6 +28,15 @@ final class Keys {
     static final String URL = "url";
     static final String TYPE = "type";
     static final String FILE_SUFFIX = "-file";
+    static final String BUCKET = "bucket";
+    static final String ENDPOINT = "endpoint";
+    static final String REGION = "region";
+    static final String PATH_STYLE = "path-style";
+    static final String CHECKSUM_MODE = "checksum-mode";
+    static final String STORAGE_CLASS = "storage-class";
+    static final String ACCESS_KEY_ID = "access-key-id";
+    static final String SECRET_ACCESS_KEY = "secret-access-key";
+    static final String CREDENTIALS_FILE = "credentials-file";
 
     /** Per-db settings that may also be given once under {@code defaults:}. */
     static final List<String> TUNABLES = List.of(SYNC_INTERVAL, SYNC_ON_COMMIT, SNAPSHOT_INTERVAL, RETENTION,
@@ -36,7 +45,11 @@ final class Keys {
     static final List<String> DB_ONLY = List.of(PATH, NAME, REPLICAS, SPOOL_DIR);
     static final List<String> TOP = List.of(LOG_LEVEL, LOG_FORMAT, DEFAULTS, DBS);
     static final List<String> DB = concat(DB_ONLY, TUNABLES);
-    static final List<String> REPLICA = List.of(URL, TYPE, PATH);
+    /** Keys of a replica in map form (file: path; s3: bucket, path and the rest; gcs: bucket, path, credentials). */
+    static final List<String> REPLICA = List.of(URL, TYPE, PATH, BUCKET, ENDPOINT, REGION, PATH_STYLE, CHECKSUM_MODE,
+            STORAGE_CLASS, ACCESS_KEY_ID, SECRET_ACCESS_KEY, CREDENTIALS_FILE);
+    /** Replica keys that may accompany url: (the URL cannot carry them). */
+    static final List<String> REPLICA_CREDENTIALS = List.of(ACCESS_KEY_ID, SECRET_ACCESS_KEY, CREDENTIALS_FILE);
 
     private Keys() {
     }

@@ -6,12 +6,14 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Parses the replica locations users write: {@code file:///abs/path} or a bare absolute path such as
- * {@code /backups/app}. Every rejection is one line saying what is wrong and how to fix it; messages show
+ * Parses the replica locations users write: {@code file:///abs/path}, a bare absolute path such as
+ * {@code /backups/app}, {@code s3://bucket/prefix?endpoint=...&region=...&path-style=...&checksum=...&storage-class=...}
+ * or {@code gs://bucket/prefix}. Every rejection is one line saying what is wrong and how to fix it; messages show
  * input only inside double quotes, and none of it when the caller says the value is secret.
  */
 public final class ReplicaUrls {
-    private static final String HOW = "use file:///path, or an absolute path";
+    private static final String HOW = "use file:///path, an absolute path, s3://bucket/path or gs://bucket/path";
+    private static final String HOW_FILE = "use file:///path, or an absolute path";
 
     private ReplicaUrls() {
     }
@@ -38,7 +40,7 @@ public final class ReplicaUrls {
             boolean hasScheme = colon > 0 && s.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*");
             if (s.startsWith("/")) {
                 spec = bare(s);
-                problem = spec == null ? "invalid path (" + HOW + ")" : null;
+                problem = spec == null ? "invalid path (" + HOW_FILE + ")" : null;
             } else if (!hasScheme) {
                 problem = "relative path " + show(s, secret) + " (use an absolute path starting with /, or file:///path)";
             } else {
@@ -48,12 +50,10 @@ public final class ReplicaUrls {
                     case "file":
                         return fileUrl(rest, keyPath, secret, problems);
                     case "s3":
-                        problem = "s3 replicas are not supported by this build yet (supported: file)";
-                        break;
+                        return StoreSpecs.fromUrl(ReplicaType.S3, rest, keyPath, secret, problems);
                     case "gs":
                     case "gcs":
-                        problem = "gcs replicas are not supported by this build yet (supported: file)";
-                        break;
+                        return StoreSpecs.fromUrl(ReplicaType.GCS, rest, keyPath, secret, problems);
                     default:
                         problem = "unsupported scheme " + show(scheme, secret) + " (" + HOW + ")";
                 }
@@ -67,13 +67,8 @@ public final class ReplicaUrls {
     static ReplicaSpec typeAndPath(String type, String typeKey, String path, String pathKey, boolean secret,
             Problems problems) {
         String t = type == null ? "file" : type.strip().toLowerCase(Locale.ROOT);
-        if (t.equals("s3") || t.equals("gcs") || t.equals("gs")) {
-            problems.add(typeKey, (t.equals("s3") ? "s3" : "gcs")
-                    + " replicas are not supported by this build yet (supported: file)");
-            return null;
-        }
         if (!t.equals("file")) {
-            problems.add(typeKey, "unknown replica type " + show(type, false) + " (supported: file)");
+            problems.add(typeKey, "unknown replica type " + show(type, false) + " (supported: file, s3, gcs)");
             return null;
         }
         if (path == null || path.isBlank()) {
@@ -121,7 +116,7 @@ public final class ReplicaUrls {
             path = rest;
         }
         if (!path.startsWith("/")) {
-            problems.add(keyPath, "file URL has no absolute path (" + HOW + ")");
+            problems.add(keyPath, "file URL has no absolute path (" + HOW_FILE + ")");
             return null;
         }
         String decoded = percentDecode(path);
@@ -135,7 +130,7 @@ public final class ReplicaUrls {
         }
         ReplicaSpec spec = bare(decoded);
         if (spec == null) {
-            problems.add(keyPath, "invalid path (" + HOW + ")");
+            problems.add(keyPath, "invalid path (" + HOW_FILE + ")");
         }
         return spec;
     }
@@ -148,7 +143,7 @@ public final class ReplicaUrls {
         }
     }
 
-    private static String percentDecode(String s) {
+    static String percentDecode(String s) {
         if (s.indexOf('%') < 0) {
             return s;
         }
@@ -173,7 +168,7 @@ public final class ReplicaUrls {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static String show(String value, boolean secret) {
+    static String show(String value, boolean secret) {
         return secret ? "<redacted>" : "\"" + value + "\"";
     }
 }

@@ -3,10 +3,15 @@ package dev.walship.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** Reads a {@code replicas:} list whose entries are URL strings, {@code {url: ...}} or {@code {type:, path:}}. */
+/**
+ * Reads a {@code replicas:} list whose entries are URL strings, {@code {url: ...}} (plus credential files), or the
+ * map forms {@code {type: file, path:}}, {@code {type: s3, bucket:, path:, ...}} and {@code {type: gcs, bucket:, ...}}.
+ */
 final class Replicas {
     private Replicas() {
     }
@@ -52,23 +57,76 @@ final class Replicas {
         Setting url = s.values.get(Keys.URL);
         Setting type = s.values.get(Keys.TYPE);
         Setting dir = s.values.get(Keys.PATH);
+        Setting bucket = s.values.get(Keys.BUCKET);
         ReplicaSpec spec;
-        if (url != null && (type != null || dir != null)) {
-            p.add(key, "give either url: or type: and path:, not both");
-            return null;
-        } else if (url != null) {
+        if (url != null) {
+            for (String k : StoreSpecs.LOCATION_KEYS) {
+                if (s.values.containsKey(k)) {
+                    p.add(key, "give either url: or type: with path: or bucket:, not both (only credentials may go"
+                            + " next to url:)");
+                    return null;
+                }
+            }
             spec = ReplicaUrls.parse(url.text(), url.keyPath(), url.secret(), p);
-        } else if (dir != null) {
-            spec = ReplicaUrls.typeAndPath(type == null ? null : type.text(),
-                    type == null ? key + "." + Keys.TYPE : type.keyPath(), dir.text(), dir.keyPath(), dir.secret(), p);
-        } else {
+            if (spec == null) {
+                return null;
+            }
+            Map<String, Setting> creds = new LinkedHashMap<>();
+            for (String k : Keys.REPLICA_CREDENTIALS) {
+                if (s.values.containsKey(k)) {
+                    creds.put(k, s.values.get(k));
+                }
+            }
+            spec = StoreSpecs.withCredentials(spec, creds, baseDir, p);
+        } else if (type == null && dir == null && bucket == null) {
             if (el.size() == 0 || s.values.size() == el.size()) {
-                p.add(key, "needs url: or path: (e.g. {url: file:///backups/app} or {type: file, path: /backups/app})");
+                p.add(key, "needs url:, or type: with path: or bucket: (e.g. {url: file:///backups/app}, {type: file,"
+                        + " path: /backups/app} or {type: s3, bucket: my-backups, path: app})");
             }
             return null;
+        } else {
+            ReplicaType t = type == null ? (bucket == null ? ReplicaType.FILE : null)
+                    : ReplicaType.fromName(type.text());
+            if (t == null && type == null) {
+                p.add(key + "." + Keys.TYPE, "required with bucket: (type: s3 or type: gcs)");
+                return null;
+            }
+            if (t == null) {
+                p.add(type.keyPath(), type.redact("unknown replica type \"" + type.text().strip()
+                        + "\" (supported: file, s3, gcs)"));
+                return null;
+            }
+            if (t == ReplicaType.FILE) {
+                for (Map.Entry<String, Setting> e : s.values.entrySet()) {
+                    if (!e.getKey().equals(Keys.TYPE) && !e.getKey().equals(Keys.PATH)) {
+                        p.add(e.getValue().keyPath(), "not used by file replicas (remove it; file replicas take only"
+                                + " path:)");
+                        return null;
+                    }
+                }
+                if (dir == null) {
+                    p.add(key + "." + Keys.PATH, "required (give the absolute directory of the replica, e.g."
+                            + " /backups/app)");
+                    return null;
+                }
+                spec = ReplicaUrls.typeAndPath(type == null ? null : type.text(),
+                        type == null ? key + "." + Keys.TYPE : type.keyPath(), dir.text(), dir.keyPath(),
+                        dir.secret(), p);
+            } else {
+                spec = StoreSpecs.fromMap(t, s.values, key, baseDir, p);
+            }
         }
-        if (spec != null && ((url != null && url.secret()) || (dir != null && dir.secret()))) {
-            redacted.add(key);
+        if (spec != null) {
+            // A location read from a secret file is hidden whole; credentials are never printed anyway.
+            for (Map.Entry<String, Setting> e : s.values.entrySet()) {
+                if (!Keys.REPLICA_CREDENTIALS.contains(e.getKey()) && e.getValue().keyPath().endsWith(Keys.FILE_SUFFIX)
+                        && e.getValue().secret()) {
+                    redacted.add(key);
+                }
+            }
+            if ((url != null && url.secret()) || (dir != null && dir.secret())) {
+                redacted.add(key);
+            }
         }
         return spec;
     }

@@ -118,7 +118,7 @@ final class Rules {
         Map<String, Integer> names = new HashMap<>();
         Map<Path, Integer> paths = new HashMap<>();
         Map<Path, Integer> spools = new HashMap<>();
-        List<Path> replicaPaths = new ArrayList<>();
+        List<ReplicaSpec> replicaSpecs = new ArrayList<>();
         List<String> replicaKeys = new ArrayList<>();
         for (int i = 0; i < dbs.size(); i++) {
             DbConfig db = dbs.get(i);
@@ -138,18 +138,22 @@ final class Rules {
                         + "spool-dir (give each database its own spool-dir)");
             }
             for (int r = 0; r < db.replicas().size(); r++) {
-                Path p = db.replicas().get(r).path();
+                ReplicaSpec p = db.replicas().get(r);
                 String key = prefix.apply(i) + "replicas[" + r + "]";
-                for (int j = 0; j < replicaPaths.size(); j++) {
-                    Path q = replicaPaths.get(j);
-                    if (p.startsWith(q) || q.startsWith(p)) {
+                for (int j = 0; j < replicaSpecs.size(); j++) {
+                    ReplicaSpec q = replicaSpecs.get(j);
+                    if (p.overlaps(q)) {
                         // Two writers in one directory tree would list, compact and delete each other's files.
-                        problems.add(key, (p.equals(q) ? "same replica location as " : "replica location overlaps ")
-                                + replicaKeys.get(j) + " (give every replica its own directory, not inside another)");
+                        boolean same = p.type() == ReplicaType.FILE ? p.path().equals(q.path())
+                                : p.prefix().equals(q.prefix());
+                        problems.add(key, (same ? "same replica location as " : "replica location overlaps ")
+                                + replicaKeys.get(j) + (p.type() == ReplicaType.FILE
+                                        ? " (give every replica its own directory, not inside another)"
+                                        : " (give every replica its own bucket path, not inside another)"));
                         break;
                     }
                 }
-                replicaPaths.add(p);
+                replicaSpecs.add(p);
                 replicaKeys.add(key);
             }
         }

@@ -229,7 +229,8 @@ class ConfigLoaderTest {
         assertEquals(List.of(
                 "dbs[0].path: relative path \"data/app.db\" (use an absolute path starting with /; the sidecar's"
                         + " working directory is not a stable base)",
-                "dbs[0].replicas[1]: unsupported scheme \"ftp\" (use file:///path, or an absolute path)",
+                "dbs[0].replicas[1]: unsupported scheme \"ftp\" (use file:///path, an absolute path, s3://bucket/path or"
+                        + " gs://bucket/path)",
                 "dbs[0].sync-interval: must be at least 10ms (syncing more often only costs CPU and I/O; consider"
                         + " sync-on-commit: true)",
                 "dbs[1].checkpont-pages: unknown key (did you mean checkpoint-pages?)",
@@ -264,7 +265,9 @@ class ConfigLoaderTest {
         assertTrue(p.contains("defaults.busy-timout: unknown key (did you mean busy-timeout?)"), p.toString());
         assertTrue(p.contains("dbs[0].url: replica key outside replicas: (put it in an entry of replicas:)"));
         assertTrue(p.stream().anyMatch(s -> s.startsWith("dbs[0].frobnicate: unknown key (known keys here: path,")));
-        assertTrue(p.contains("dbs[0].replicas[0].kind: unknown key (known keys here: url, type, path)"), p.toString());
+        assertTrue(p.contains("dbs[0].replicas[0].kind: unknown key (known keys here: url, type, path, bucket,"
+                + " endpoint, region, path-style, checksum-mode, storage-class, access-key-id, secret-access-key,"
+                + " credentials-file)"), p.toString());
         assertEquals(7, p.size(), p.toString());
     }
 
@@ -406,7 +409,7 @@ class ConfigLoaderTest {
                 List.of("/a", "s3://b/c"), Map.of("--sync-intervl", "1s", "--retention", "0s"))).problems();
         assertEquals(List.of(
                 "--sync-intervl: unknown option (did you mean --sync-interval?)",
-                "--replica[1]: s3 replicas are not supported by this build yet (supported: file)",
+                "--replica[1]: invalid S3 bucket name: must be 3 to 63 characters long (fix the bucket name)",
                 "--db: required (the absolute path of the SQLite database file)",
                 "--retention: must be greater than zero (e.g. 72h)"), p);
         assertEquals(List.of("--replica: required (pass --replica file:///path/to/backups at least once)"),

@@ -23,7 +23,7 @@ class ExampleAndFuzzTest {
     @Test
     void exampleLoadsAndShowsTheDefaults() throws Exception {
         SidecarConfig c = ConfigLoader.load(EXAMPLE, ENV);
-        assertEquals(2, c.dbs().size());
+        assertEquals(3, c.dbs().size());
         DbConfig app = c.dbs().get(0);
         assertEquals("app", app.name());
         assertEquals(Path.of("/data/app.db"), app.path());
@@ -37,6 +37,13 @@ class ExampleAndFuzzTest {
                 defaults.busyTimeout()), app);
         assertEquals(DbConfig.of(Path.of("/data/users.db"), List.of(ReplicaSpec.file(Path.of("/backups/users")))),
                 c.dbs().get(1));
+        List<ReplicaSpec> events = c.dbs().get(2).replicas();
+        assertEquals(List.of(ReplicaType.S3, ReplicaType.S3, ReplicaType.S3, ReplicaType.GCS),
+                events.stream().map(ReplicaSpec::type).toList());
+        assertEquals(new ReplicaSpec.S3("my-backups", "events-archive",
+                java.net.URI.create("https://s3.eu-central-1.amazonaws.com"), "eu-central-1", true,
+                ReplicaSpec.ChecksumMode.WHEN_SUPPORTED, "STANDARD_IA", null, null), events.get(2).s3());
+        assertEquals(ReplicaSpec.Gcs.of("my-gcs-backups", "events"), events.get(3).gcs());
         assertEquals(SidecarConfig.of(c.dbs()), c);
     }
 
@@ -56,6 +63,9 @@ class ExampleAndFuzzTest {
         }
         for (String key : Keys.DB) {
             assertTrue(text.contains(" " + key + ":"), key);
+        }
+        for (String key : Keys.REPLICA) {
+            assertTrue(text.contains(" " + key + ":") || text.contains(" " + key + "-file:"), key);
         }
         for (String line : text.split("\n")) {
             assertTrue(line.isBlank() || line.contains("#"), "every line is commented: " + line);

@@ -23,9 +23,8 @@ class ReplicaUrlsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "ftp://host/x|dbs[1].replicas[0].url: unsupported scheme \"ftp\" (use file:///path, or an absolute path)",
-        "s3://bucket/app|k: s3 replicas are not supported by this build yet (supported: file)",
-        "gs://bucket/app|k: gcs replicas are not supported by this build yet (supported: file)",
+        "ftp://host/x|dbs[1].replicas[0].url: unsupported scheme \"ftp\" (use file:///path, an absolute path,"
+            + " s3://bucket/path or gs://bucket/path)",
         "backups/app|k: relative path \"backups/app\" (use an absolute path starting with /, or file:///path)",
         "./backups|k: relative path \"./backups\"",
         "file://backups/app|k: file URL has a host \"backups\" (file URLs cannot name a host; write"
@@ -46,7 +45,7 @@ class ReplicaUrlsTest {
 
     @Test
     void rejectsEmptyAndNul() {
-        assertEquals("k: empty replica URL (use file:///path, or an absolute path)",
+        assertEquals("k: empty replica URL (use file:///path, an absolute path, s3://bucket/path or gs://bucket/path)",
                 assertThrows(ConfigException.class, () -> ReplicaUrls.parse("", "k")).getMessage());
         assertTrue(assertThrows(ConfigException.class, () -> ReplicaUrls.parse(null, "k")).getMessage()
                 .startsWith("k: empty replica URL"));
