@@ -21,6 +21,7 @@ import java.util.List;
  * @param checkpointPages  walship checkpoints once the WAL holds this many frames
  * @param maxWalBytes      walship warns when the WAL file grows past this size (a reader is blocking checkpoints)
  * @param busyTimeout      how long walship waits for the application's write lock when it needs it
+ * @param spoolMaxBytes    replication pauses while this much waits in the spool (replicas unreachable)
  */
 public record DbConfig(
         Path path,
@@ -36,7 +37,8 @@ public record DbConfig(
         Duration l2Interval,
         long checkpointPages,
         long maxWalBytes,
-        Duration busyTimeout) {
+        Duration busyTimeout,
+        long spoolMaxBytes) {
 
     public DbConfig {
         Problems p = new Problems();
@@ -53,10 +55,19 @@ public record DbConfig(
         p.check(Keys.CHECKPOINT_PAGES, Rules.atLeastOne(checkpointPages));
         p.check(Keys.MAX_WAL_SIZE, Rules.positiveSize(maxWalBytes));
         p.check(Keys.BUSY_TIMEOUT, Rules.notNegative(busyTimeout));
+        p.check(Keys.SPOOL_MAX_SIZE, Rules.positiveSize(spoolMaxBytes));
         p.throwUncheckedIfAny();
         path = path.normalize();
         spoolDir = spoolDir.normalize();
         replicas = List.copyOf(replicas);
+    }
+
+    /** The same, with the default spool bound. */
+    public DbConfig(Path path, String name, List<ReplicaSpec> replicas, Path spoolDir, Duration syncInterval,
+                    boolean syncOnCommit, Duration snapshotInterval, Duration retention, Duration l0Retention,
+                    Duration l1Interval, Duration l2Interval, long checkpointPages, long maxWalBytes, Duration busyTimeout) {
+        this(path, name, replicas, spoolDir, syncInterval, syncOnCommit, snapshotInterval, retention, l0Retention,
+                l1Interval, l2Interval, checkpointPages, maxWalBytes, busyTimeout, Defaults.SPOOL_MAX_BYTES);
     }
 
     /** A database with every optional setting at its default from {@link Defaults}. */

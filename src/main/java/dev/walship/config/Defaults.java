@@ -15,6 +15,8 @@ public final class Defaults {
     public static final long CHECKPOINT_PAGES = 1000;
     public static final long MAX_WAL_BYTES = 64L * 1024 * 1024;
     public static final Duration BUSY_TIMEOUT = Duration.ofMillis(100);
+    /** Replication pauses (the WAL keeps the data) while this much waits in the spool for replicas. */
+    public static final long SPOOL_MAX_BYTES = 4L * 1024 * 1024 * 1024;
     public static final String LOG_LEVEL = "info";
     public static final String LOG_FORMAT = "text";
 

@@ -65,6 +65,7 @@ final class Describer {
             }
             put(c, n, prefix, Keys.MAX_WAL_SIZE, Sizes.format(db.maxWalBytes()));
             put(c, n, prefix, Keys.BUSY_TIMEOUT, Durations.format(db.busyTimeout()));
+            put(c, n, prefix, Keys.SPOOL_MAX_SIZE, Sizes.format(db.spoolMaxBytes()));
         }
         try {
             return YAML.writeValueAsString(root);

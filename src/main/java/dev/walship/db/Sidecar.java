@@ -123,7 +123,7 @@ public final class Sidecar {
                 }
                 if (!awaitDatabase()) return;
                 DatabaseFollower.Settings settings = new DatabaseFollower.Settings(db.path(), db.name(),
-                        db.snapshotInterval(), db.checkpointPages(), db.maxWalBytes(), db.busyTimeout());
+                        db.snapshotInterval(), db.checkpointPages(), db.maxWalBytes(), db.busyTimeout(), db.spoolMaxBytes());
                 follower = DatabaseFollower.start(settings, spool, replicaMax, clock);
                 for (ReplicaSync rs : replicas) {
                     Thread u = new Thread(() -> uploadLoop(rs), "walship-upload-" + db.name());
