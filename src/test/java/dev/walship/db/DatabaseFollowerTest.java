@@ -256,6 +256,32 @@ class DatabaseFollowerTest {
         }
     }
 
+    @Test
+    void aFullSpoolPausesCopyingAndLosesNothing() throws Exception {
+        Fixture fx = fixture(dir);
+        // A one-byte bound: any file waiting for a replica fills the spool.
+        try (DatabaseFollower f = DatabaseFollower.start(new DatabaseFollower.Settings(fx.db(), "t", Duration.ofHours(24),
+                1000, 64L << 20, Duration.ofMillis(100), 1), fx.spool(), 0, Clock.systemUTC())) {
+            Process w = startWriter(fx.db(), 200, 0, "PASSIVE");
+            while (w.isAlive()) {
+                f.step();
+                Thread.sleep(20);
+            }
+            f.step();
+            assertTrue(f.isSpoolFull(), "the initial snapshot waits in the spool");
+            assertEquals(1, f.lastTxid(), "nothing is copied while the spool is full");
+            assertEquals(1, f.metrics().spoolFull.get());
+            // The replica comes back: uploads drain the spool, and copying resumes from the WAL.
+            assertTrue(fx.rs().uploadPending());
+            for (Spool.Pending p : fx.spool().pending()) fx.spool().remove(p);
+            f.step();
+            assertTrue(!f.isSpoolFull());
+            assertEquals(201, f.lastTxid(), "every commit made while paused is copied from the WAL");
+            assertTrue(fx.rs().uploadPending());
+        }
+        assertRestoreEqualsSource(fx.db(), fx.replica());
+    }
+
     private void assertRestoreEqualsSource(Path db, FileReplica replica) throws Exception {
         Path out = db.resolveSibling("restored.db");
         Files.deleteIfExists(out);
