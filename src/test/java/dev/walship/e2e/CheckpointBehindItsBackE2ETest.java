@@ -99,7 +99,7 @@ class CheckpointBehindItsBackE2ETest {
     /** Final state exact; instants across the run obey the restore rule; sampled txids are consistent. */
     private void verify(Writer w, int instantsCount) throws Exception {
         List<Writer.Commit> commits = w.commits();
-        RestoreCheck rc = new RestoreCheck(replica, dir.resolve("restores"));
+        RestoreCheck rc = new RestoreCheck(replica, dir.resolve("restores")).describedBy(w);
         rc.assertLatest(w.last().checksum());
         RestoreCheck.Window win = rc.window();
         Random rnd = new Random(3);

@@ -101,6 +101,28 @@ final class E2E {
         }
     }
 
+    /**
+     * Copies a failed test's directory (database, writer log, walship log, replica) to
+     * target/e2e-failures/ so the evidence survives @TempDir cleanup; returns where it went.
+     */
+    static String preserve(Path dir) {
+        try {
+            Path dest = Path.of("target", "e2e-failures", dir.getFileName() + "-" + System.currentTimeMillis())
+                    .toAbsolutePath();
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path p : s.toList()) {
+                    if (Files.isDirectory(p) || p.getFileName().toString().matches("r\\d+\\.db")) continue;
+                    Path t = dest.resolve(dir.relativize(p).toString());
+                    Files.createDirectories(t.getParent());
+                    Files.copy(p, t);
+                }
+            }
+            return "evidence kept in " + dest;
+        } catch (IOException e) {
+            return "could not keep evidence: " + e;
+        }
+    }
+
     static String tail(Path file, int lines) {
         try {
             List<String> all = Files.readAllLines(file);

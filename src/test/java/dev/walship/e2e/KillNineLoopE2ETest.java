@@ -55,7 +55,7 @@ class KillNineLoopE2ETest {
                     + log.lines().filter(l -> l.contains("please report")).toList());
 
             List<Writer.Commit> commits = w.commits();
-            RestoreCheck rc = new RestoreCheck(replica, dir.resolve("restores"));
+            RestoreCheck rc = new RestoreCheck(replica, dir.resolve("restores")).describedBy(w);
             rc.assertLatest(w.last().checksum());
 
             RestoreCheck.Window win = rc.window();

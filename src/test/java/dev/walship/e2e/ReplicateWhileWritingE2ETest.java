@@ -31,7 +31,7 @@ class ReplicateWhileWritingE2ETest {
 
             List<Writer.Commit> commits = w.commits();
             assertTrue(commits.size() > 300, "writer made only " + commits.size() + " commits");
-            RestoreCheck rc = new RestoreCheck(replica, dir.resolve("restores"));
+            RestoreCheck rc = new RestoreCheck(replica, dir.resolve("restores")).describedBy(w);
             rc.assertLatest(w.last().checksum());
             assertEquals(w.last().checksum(), E2E.check(db).checksum(), "writer log and source disagree");
 

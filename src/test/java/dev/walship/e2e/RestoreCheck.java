@@ -83,8 +83,31 @@ final class RestoreCheck {
         Path p = restore();
         E2E.DbCheck c = E2E.check(p);
         assertEquals("ok", c.integrity(), "integrity_check of latest restore " + p);
-        assertEquals(expectedChecksum, c.checksum(), "latest restore differs from the source's final state");
+        if (!expectedChecksum.equals(c.checksum())) {
+            fail("latest restore differs from the source's final state (" + describe(c.checksum()) + "); "
+                    + E2E.preserve(replica.getParent()));
+        }
         Files.deleteIfExists(p);
+    }
+
+    private Writer writerForDescribe;
+
+    /** Lets failure messages say which writer state a wrong restore holds. */
+    RestoreCheck describedBy(Writer w) {
+        this.writerForDescribe = w;
+        return this;
+    }
+
+    private String describe(String checksum) {
+        if (writerForDescribe == null) return "content " + checksum;
+        try {
+            List<Integer> seqs = writerForDescribe.commits().stream().filter(k -> k.checksum().equals(checksum))
+                    .map(Writer.Commit::seq).toList();
+            return seqs.isEmpty() ? "content matches no writer state" : "content is the writer's state after commit(s) "
+                    + seqs + " of " + writerForDescribe.last().seq();
+        } catch (IOException e) {
+            return "content " + checksum;
+        }
     }
 
     /**
@@ -103,8 +126,8 @@ final class RestoreCheck {
             if (v != null) problems.add("--to " + Instant.ofEpochMilli(instants.get(i)) + ": " + v);
         }
         for (Path p : files) Files.deleteIfExists(p);
-        if (!problems.isEmpty()) fail(problems.size() + " of " + instants.size() + " time restores broke the rule:\n"
-                + String.join("\n", problems));
+        if (!problems.isEmpty()) fail(problems.size() + " of " + instants.size() + " time restores broke the rule ("
+                + E2E.preserve(replica.getParent()) + "):\n" + String.join("\n", problems));
     }
 
     static String violation(List<Writer.Commit> commits, long t, E2E.DbCheck c, boolean lowerBound) {
@@ -167,7 +190,7 @@ final class RestoreCheck {
                 prev = pick;
             }
         }
-        if (!problems.isEmpty()) fail(String.join("\n", problems));
+        if (!problems.isEmpty()) fail(E2E.preserve(replica.getParent()) + "\n" + String.join("\n", problems));
         return picks;
     }
 }
