@@ -10,7 +10,6 @@ import dev.walship.segment.FileInfo;
 import dev.walship.segment.SegmentReader;
 import dev.walship.segment.TxnHeader;
 import dev.walship.util.Fsync;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -23,28 +22,82 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.function.Consumer;
 
-/** Executes a {@link RestorePlan}: streams its files into a private temp file, verifies it, and moves it into place. */
+/**
+ * Executes a {@link RestorePlan}: applies its files in order to a private temp file, verifies it, and moves it into
+ * place. Later files download in parallel while earlier ones are applied, and a dropped download resumes where it
+ * broke ({@link Downloads}).
+ */
 public final class Restorer {
 
     /** How much of SQLite's own check to run on the result. */
     public enum IntegrityCheck { FULL, QUICK, NONE }
 
     /**
+     * How to download the plan's files.
+     *
+     * @param parallelism how many objects are read from the replica at once: while one file is applied, up to
+     *     this many later files download into temp files next to the output (each at most as large as that file;
+     *     no file is held in memory). 1 streams every file in turn and needs no temp files.
+     * @param attempts how many tries in a row may fail without receiving a byte before a download is given up
+     *     (1: a dropped connection is not resumed); a try that made progress resets the count
+     * @param firstBackoff the wait before the first retry; it doubles per failed try, up to
+     *     {@value ResumingInputStream#MAX_BACKOFF_MILLIS} ms
+     */
+    public record Downloads(int parallelism, int attempts, Duration firstBackoff) {
+        /** Four objects at once; six tries (about eight seconds of retrying) without progress. */
+        public static final Downloads DEFAULTS = new Downloads(4, 6, Duration.ofMillis(250));
+        public static final int MAX_PARALLELISM = 32;
+
+        public Downloads {
+            Objects.requireNonNull(firstBackoff, "firstBackoff");
+            if (parallelism < 1 || parallelism > MAX_PARALLELISM) {
+                throw new IllegalArgumentException("download parallelism must be 1 to " + MAX_PARALLELISM + ", not "
+                        + parallelism);
+            }
+            if (attempts < 1 || attempts > 100) {
+                throw new IllegalArgumentException("download attempts must be 1 to 100, not " + attempts);
+            }
+            if (firstBackoff.isNegative() || firstBackoff.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("download backoff must be 0 to 1 minute, not " + firstBackoff);
+            }
+        }
+
+        public Downloads withParallelism(int parallelism) {
+            return new Downloads(parallelism, attempts, firstBackoff);
+        }
+    }
+
+    /**
      * How to write the result.
      *
      * @param force overwrite an existing output (and delete its stale -wal/-shm/-journal)
      * @param progress receives occasional one-line progress reports; null means silent
+     * @param downloads parallel and resumed downloads; {@link Downloads#DEFAULTS} unless given
      */
-    public record Options(Path output, boolean force, IntegrityCheck integrity, Consumer<String> progress) {
+    public record Options(Path output, boolean force, IntegrityCheck integrity, Consumer<String> progress,
+                          Downloads downloads) {
         public Options {
             Objects.requireNonNull(output, "output");
             Objects.requireNonNull(integrity, "integrity");
+            Objects.requireNonNull(downloads, "downloads");
+        }
+
+        /** With {@link Downloads#DEFAULTS}. */
+        public Options(Path output, boolean force, IntegrityCheck integrity, Consumer<String> progress) {
+            this(output, force, integrity, progress, Downloads.DEFAULTS);
+        }
+
+        public Options withDownloads(Downloads downloads) {
+            return new Options(output, force, integrity, progress, downloads);
         }
     }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Restorer() {}
 
@@ -60,7 +113,7 @@ public final class Restorer {
         if (!Files.isDirectory(dir)) {
             throw new IOException("restore: directory " + dir + " does not exist; create it first");
         }
-        Path tmp = createTemp(dir, output.getFileName().toString());
+        Path tmp = createTemp(dir, output.getFileName().toString(), ".tmp");
         boolean done = false;
         try {
             RestoreResult result = build(replica, plan, options, tmp);
@@ -81,23 +134,26 @@ public final class Restorer {
         }
     }
 
+    /** Applies the plan's files strictly in order; only their downloads overlap (see {@link Prefetcher}). */
     private static RestoreResult build(ReplicaClient replica, RestorePlan plan, Options options, Path tmp)
             throws IOException {
         var files = plan.files();
         var progress = new Progress(options.progress(), plan.totalBytes(), files.size(), System.nanoTime());
-        long[] bytes = {0};
+        String name = options.output().getFileName().toString();
         int filesRead = 0;
         RecordApplier applier;
-        try (FileChannel db = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (Prefetcher fetch = new Prefetcher(replica, files, options.downloads(),
+                suffix -> createTemp(tmp.getParent(), name, suffix), ResumingInputStream.THREAD_SLEEP);
+             FileChannel db = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             applier = new RecordApplier(db, plan.snapshot().name());
             boolean stopped = false;
             for (int i = 0; i < files.size() && !stopped; i++) {
                 FileInfo f = files.get(i);
                 int fileNo = i + 1;
-                Runnable tick = () -> progress.update(bytes[0], fileNo, System.nanoTime());
+                Runnable tick = () -> progress.update(fetch.bytes(), fileNo, System.nanoTime());
                 filesRead++;
-                try (InputStream raw = replica.open(f);
-                     SegmentReader r = SegmentReader.open(counting(raw, bytes), f.name(), f)) {
+                try (InputStream in = fetch.open(i, tick);
+                     SegmentReader r = SegmentReader.open(in, f.name(), f)) {
                     applier.begin(r.header(), f.name());
                     for (TxnHeader t; (t = r.nextTxn()) != null; ) {
                         // records are in txid order with non-decreasing times: the first one past a limit ends it all
@@ -110,20 +166,22 @@ public final class Restorer {
                     }
                 } catch (CorruptFileException e) {
                     throw new RestoreException(CORRUPT, "restore: " + e.getMessage(), e);
+                } finally {
+                    fetch.release(i);
                 }
             }
             applier.finish();
+            TxnHeader last = applier.last();
+            return new RestoreResult(last.txid(), last.time(), last.dbSize(), applier.pageSize(), applier.checksum(),
+                    filesRead, fetch.bytes(), plan.granularity(), fetch.resumptions());
         }
-        TxnHeader last = applier.last();
-        return new RestoreResult(last.txid(), last.time(), last.dbSize(), applier.pageSize(), applier.checksum(),
-                filesRead, bytes[0], plan.granularity());
     }
 
-    /** {@code .<name>.walship-<random>.tmp} next to the output, readable only by us where POSIX allows. */
-    private static Path createTemp(Path dir, String name) throws IOException {
+    /** {@code .<name>.walship-<random><suffix>} next to the output, readable only by us where POSIX allows. */
+    private static Path createTemp(Path dir, String name, String suffix) throws IOException {
         byte[] rnd = new byte[6];
-        new SecureRandom().nextBytes(rnd);
-        Path tmp = dir.resolve("." + name + ".walship-" + HexFormat.of().formatHex(rnd) + ".tmp");
+        RANDOM.nextBytes(rnd);
+        Path tmp = dir.resolve("." + name + ".walship-" + HexFormat.of().formatHex(rnd) + suffix);
         FileAttribute<?>[] attrs = dir.getFileSystem().supportedFileAttributeViews().contains("posix")
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
                 : new FileAttribute<?>[0];
@@ -157,23 +215,5 @@ public final class Restorer {
             }
         }
         Fsync.fsyncDir(output.getParent());
-    }
-
-    private static InputStream counting(InputStream in, long[] counter) {
-        return new FilterInputStream(in) {
-            @Override
-            public int read() throws IOException {
-                int b = super.read();
-                if (b >= 0) counter[0]++;
-                return b;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = super.read(b, off, len);
-                if (n > 0) counter[0] += n;
-                return n;
-            }
-        };
     }
 }

@@ -9,6 +9,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.StandardOpenOption;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -69,6 +71,22 @@ public final class FileReplica implements ReplicaClient {
         Path p = resolve(file.name());
         if (!Files.exists(p)) throw new NoSuchFileException(url() + "/" + file.name());
         return Files.newInputStream(p);
+    }
+
+    /** Seeks instead of reading and discarding {@code offset} bytes; at or past the end the stream is empty. */
+    @Override
+    public InputStream open(FileInfo file, long offset) throws IOException {
+        if (offset < 0) throw new IllegalArgumentException("negative offset " + offset);
+        Path p = resolve(file.name());
+        if (!Files.exists(p)) throw new NoSuchFileException(url() + "/" + file.name());
+        SeekableByteChannel ch = Files.newByteChannel(p, StandardOpenOption.READ);
+        try {
+            ch.position(offset);
+            return Channels.newInputStream(ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     @Override

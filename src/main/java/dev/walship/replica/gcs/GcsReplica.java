@@ -208,9 +208,24 @@ public final class GcsReplica implements ReplicaClient {
 
     @Override
     public InputStream open(FileInfo file) throws IOException {
+        return open(file, 0);
+    }
+
+    /** A ranged read ({@code Range: bytes=offset-}) through {@link ReadChannel#seek}; at or past the end it is empty. */
+    @Override
+    public InputStream open(FileInfo file, long offset) throws IOException {
+        if (offset < 0) throw new IllegalArgumentException("negative offset " + offset);
         String name = file.name();
         ReadChannel ch = storage.reader(BlobId.of(bucket, key(name)));
         ch.setChunkSize(READ_CHUNK);
+        if (offset > 0) {
+            try {
+                ch.seek(offset); // no request yet: the first read asks for the range
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw errors.translate("open", name, e);
+            }
+        }
         ChannelInput in = new ChannelInput(ch, name);
         try {
             in.fill(); // the first request happens here, so a missing object fails open(), not the first read()
