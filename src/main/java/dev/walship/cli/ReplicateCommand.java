@@ -46,6 +46,10 @@ public final class ReplicateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-pages", paramLabel = "N", description = "Checkpoint once the WAL holds N frames (default 1000).")
     String checkpointPages;
 
+    @Option(names = "--encryption-key-file", paramLabel = "FILE",
+            description = "Encrypt the replicas client-side (AES-256-GCM) with the 32-byte key in FILE (raw, hex or base64).")
+    Path encryptionKeyFile;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default) or debug.")
     String logLevel;
 
@@ -56,7 +60,12 @@ public final class ReplicateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SidecarConfig cfg = load();
         Logging.configure(cfg.logLevel(), cfg.logFormat());
-        Sidecar sidecar = new Sidecar(cfg, Clock.systemUTC());
+        java.util.Map<String, byte[]> keys = new java.util.HashMap<>();
+        if (encryptionKeyFile != null) {
+            byte[] key = dev.walship.replica.crypto.EncryptingReplica.loadKey(encryptionKeyFile);
+            for (var d : cfg.dbs()) keys.put(d.name(), key);
+        }
+        Sidecar sidecar = new Sidecar(cfg, Clock.systemUTC(), keys);
         Signals.onTerminate(sidecar::stop);
         sidecar.start();
         sidecar.await();

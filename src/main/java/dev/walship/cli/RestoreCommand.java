@@ -59,6 +59,10 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--if-replica-exists", description = "Exit 0 without doing anything if the replica has nothing to restore.")
     boolean ifReplicaExists;
 
+    @Option(names = "--encryption-key-file", paramLabel = "FILE",
+            description = "Key of an encrypted replica (the file it was written with).")
+    Path encryptionKeyFile;
+
     @Option(names = {"--quiet", "-q"}, description = "No progress on stderr.")
     boolean quiet;
 
@@ -76,7 +80,10 @@ public final class RestoreCommand implements Callable<Integer> {
                     + " (or --if-db-not-exists to skip the restore)");
         }
         RestoreTarget t = parseTarget();
-        try (ReplicaClient client = ReplicaOption.open(replica)) {
+        byte[] key = encryptionKeyFile == null ? null
+                : dev.walship.replica.crypto.EncryptingReplica.loadKey(encryptionKeyFile);
+        try (ReplicaClient plain = ReplicaOption.open(replica)) {
+            ReplicaClient client = dev.walship.replica.crypto.EncryptingReplica.forRestore(plain, key);
             var files = client.listFiles();
             if (ifReplicaExists && files.stream().noneMatch(f -> f.isSnapshot())) {
                 err.println("walship: replica " + client.url() + " has nothing to restore (--if-replica-exists)");

@@ -34,9 +34,20 @@ public final class Sidecar {
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private volatile boolean stopping;
 
+    private final java.util.Map<String, byte[]> encryptionKeys;
+
     public Sidecar(SidecarConfig config, Clock clock) {
+        this(config, clock, java.util.Map.of());
+    }
+
+    /**
+     * @param encryptionKeys AES-256 keys by database name; replicas of those databases are encrypted
+     *     client-side, and replicas of the others must not be encrypted
+     */
+    public Sidecar(SidecarConfig config, Clock clock, java.util.Map<String, byte[]> encryptionKeys) {
         this.config = config;
         this.clock = clock;
+        this.encryptionKeys = java.util.Map.copyOf(encryptionKeys);
     }
 
     /** Starts all threads and returns; {@link #await()} blocks until stopped or a fatal error. */
@@ -115,8 +126,10 @@ public final class Sidecar {
                         new Retention.Policy(db.retention().toMillis(), db.l0Retention().toMillis(), L1_RETENTION_MS));
                 long replicaMax = 0;
                 for (ReplicaSpec spec : db.replicas()) {
-                    ReplicaClient c = ReplicaFactory.open(spec);
-                    clients.add(c);
+                    ReplicaClient plain = ReplicaFactory.open(spec);
+                    clients.add(plain);
+                    ReplicaClient c = dev.walship.replica.crypto.EncryptingReplica.forReplication(plain,
+                            encryptionKeys.get(db.name()));
                     ReplicaSync rs = ReplicaSync.open(db.name(), c, spool, policy, clock);
                     replicas.add(rs);
                     replicaMax = Math.max(replicaMax, rs.index().maxTxid());

@@ -210,6 +210,8 @@ final class ResumingInputStream extends InputStream {
     /** Whether another try can help: not for a missing or forbidden object, nor when we are being stopped. */
     private static boolean retryable(IOException e) {
         if (e instanceof NoSuchFileException || e instanceof AccessDeniedException) return false;
+        // A wrong key or a tampered object fails the same way however often it is read.
+        if (e instanceof dev.walship.replica.crypto.DecryptionException) return false;
         if (e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException)) return false;
         return !Thread.currentThread().isInterrupted();
     }
