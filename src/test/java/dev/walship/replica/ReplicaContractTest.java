@@ -346,4 +346,17 @@ public abstract class ReplicaContractTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(b, client.readVersioned("lease.json").orElseThrow().data());
         org.junit.jupiter.api.Assertions.assertTrue(client.readVersioned("missing.json").isEmpty());
     }
+
+    @Test
+    void rangedOpenReturnsTheSuffix() throws IOException {
+        byte[] content = bytes(10_000, 42);
+        FileInfo f = upload(l0(1, 3), content);
+        for (long offset : new long[] {0, 1, 5_000, 9_999, 10_000}) {
+            try (java.io.InputStream in = client.open(f, offset)) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(
+                        java.util.Arrays.copyOfRange(content, (int) offset, content.length), in.readAllBytes(),
+                        "bytes from offset " + offset);
+            }
+        }
+    }
 }
