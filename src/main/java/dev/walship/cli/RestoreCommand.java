@@ -79,6 +79,11 @@ public final class RestoreCommand implements Callable<Integer> {
             throw new CliException(CliException.BAD_INPUT, dest + " exists; pass --force to overwrite it"
                     + " (or --if-db-not-exists to skip the restore)");
         }
+        Path parent = dest.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new CliException(CliException.BAD_INPUT, "--output " + dest + ": directory " + parent
+                    + " does not exist; create it first");
+        }
         RestoreTarget t = parseTarget();
         byte[] key = encryptionKeyFile == null ? null
                 : dev.walship.replica.crypto.EncryptingReplica.loadKey(encryptionKeyFile);
