@@ -241,19 +241,41 @@ public final class Sidecar {
                 if (ok) rs.maintain();
                 if (stopping) {
                     if (stopDeadline == Long.MAX_VALUE) stopDeadline = System.currentTimeMillis() + FINAL_UPLOAD_WAIT_MS;
-                    if ((ok && finalSyncDone) || System.currentTimeMillis() > stopDeadline) return;
+                    if (ok && finalSyncDone) return;
+                    if (System.currentTimeMillis() > stopDeadline) {
+                        warnNotUploaded(rs);
+                        return;
+                    }
                 }
                 // Exponential backoff with jitter while the replica fails; the spool keeps the data.
+                // New spool files wake a healthy uploader at once, but never cut a backoff short.
                 backoff = ok ? 0 : Math.min(Math.max(backoff * 2, 200), 60_000);
                 long wait = ok ? db.syncInterval().toMillis() : backoff / 2 + (long) (Math.random() * backoff / 2);
+                long until = System.currentTimeMillis() + Math.max(1, wait);
                 synchronized (uploadSignal) {
                     try {
-                        uploadSignal.wait(Math.max(1, wait));
+                        do {
+                            uploadSignal.wait(Math.max(1, until - System.currentTimeMillis()));
+                        } while (!ok && !stopping && System.currentTimeMillis() < until);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
                     }
                 }
+            }
+        }
+
+        /** At shutdown with a replica still unreachable: say what stays in the spool, loudly. */
+        private void warnNotUploaded(ReplicaSync rs) {
+            try {
+                var missing = rs.missing();
+                if (missing.isEmpty()) return;
+                log.warn("stopping with files not yet on replica db={} replica={} files={} txids={}..{}; they stay in the"
+                        + " spool {} and are uploaded at the next start", db.name(), rs.client().url(), missing.size(),
+                        missing.get(0).minTxid(), missing.get(missing.size() - 1).maxTxid(), db.spoolDir());
+            } catch (IOException e) {
+                log.warn("stopping while replica is unreachable db={} replica={}; unuploaded files stay in the spool {}",
+                        db.name(), rs.client().url(), db.spoolDir());
             }
         }
 

@@ -58,11 +58,16 @@ public final class ReplicaLease {
                             + Instant.ofEpochMilli(expires) + "; stop that sidecar, or point this one at another replica");
                 }
             }
+            String writeId = java.util.UUID.randomUUID().toString();
             try {
-                version = client.writeIf(NAME, body(now + ttlMs), cur.map(ReplicaClient.Versioned::version).orElse(null));
+                version = client.writeIf(NAME, body(now + ttlMs, writeId), cur.map(ReplicaClient.Versioned::version).orElse(null));
                 renewedAt = now;
                 return;
             } catch (PreconditionFailedException e) {
+                if (landedAnyway(writeId)) {
+                    renewedAt = now;
+                    return;
+                }
                 // someone wrote the lease between our read and our write: look again
             }
         }
@@ -74,10 +79,15 @@ public final class ReplicaLease {
     public synchronized void renewIfDue() throws IOException {
         long now = clock.millis();
         if (now - renewedAt < ttlMs / 3) return;
+        String writeId = java.util.UUID.randomUUID().toString();
         try {
-            version = client.writeIf(NAME, body(now + ttlMs), version);
+            version = client.writeIf(NAME, body(now + ttlMs, writeId), version);
             renewedAt = now;
         } catch (PreconditionFailedException e) {
+            if (landedAnyway(writeId)) {
+                renewedAt = now;
+                return;
+            }
             throw new HeldException("replica " + client.url() + ": another walship took over this replica's lease;"
                     + " this sidecar stops writing to it (check for a second sidecar on the same replica)");
         }
@@ -86,13 +96,27 @@ public final class ReplicaLease {
     /** Gives the lease up (expires now) so a successor does not wait; best effort at shutdown. */
     public synchronized void release() throws IOException {
         if (version == null) return;
-        client.writeIf(NAME, body(0), version);
+        client.writeIf(NAME, body(0, java.util.UUID.randomUUID().toString()), version);
         version = null;
     }
 
-    private byte[] body(long expires) throws IOException {
+    /**
+     * A conditional write whose answer was lost is retried by the SDK and then fails its own
+     * precondition; the write id in the object tells that case apart from a real takeover.
+     */
+    private boolean landedAnyway(String writeId) throws IOException {
+        Optional<ReplicaClient.Versioned> now = client.readVersioned(NAME);
+        if (now.isEmpty()) return false;
+        JsonNode n = parse(now.get().data());
+        if (!owner.equals(n.path("owner").asText()) || !writeId.equals(n.path("write").asText())) return false;
+        version = now.get().version();
+        return true;
+    }
+
+    private byte[] body(long expires, String writeId) throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("owner", owner);
+        n.put("write", writeId);
         n.put("db", db);
         n.put("host", hostname());
         n.put("expires", expires);

@@ -133,6 +133,13 @@ public final class ReplicaSync {
         return uploaded.contains(f.name()) || index.contains(f);
     }
 
+    /** Spooled files this replica does not have yet, in upload order. */
+    public java.util.List<FileInfo> missing() throws IOException {
+        java.util.List<FileInfo> out = new java.util.ArrayList<>();
+        for (Spool.Pending p : spool.pending()) if (!has(p.info())) out.add(p.info());
+        return out;
+    }
+
     /**
      * Uploads every spooled file this replica lacks, in txid order. Returns false (and keeps the
      * files) when the replica failed; the caller retries with backoff.
@@ -149,6 +156,9 @@ public final class ReplicaSync {
                 uploads.incrementAndGet();
                 uploadedTxid.accumulateAndGet(p.info().maxTxid(), Math::max);
             }
+            if (lastError != null) {
+                log.info("replica reachable again db={} replica={} uploaded={}", db, client.url(), uploads.get());
+            }
             lastError = null;
             return true;
         } catch (ReplicaLease.HeldException e) {
@@ -159,8 +169,14 @@ public final class ReplicaSync {
         } catch (IOException | RuntimeException e) {
             // A backend's unchecked exception must not kill the upload thread: count it and retry.
             failures.incrementAndGet();
-            String msg = "upload to " + client.url() + ": " + e.getMessage();
-            if (!msg.equals(lastError)) log.warn("replica unavailable, files stay in the spool db={} error=\"{}\"", db, msg);
+            String msg = e.getMessage() != null && e.getMessage().contains(client.url()) ? e.getMessage()
+                    : "upload to " + client.url() + ": " + e.getMessage();
+            // One warning per outage; the retries are counted in metrics and logged at debug.
+            if (lastError == null) {
+                log.warn("replica unavailable, files stay in the spool db={} error=\"{}\"", db, msg);
+            } else {
+                log.debug("replica still unavailable db={} error=\"{}\"", db, msg);
+            }
             lastError = msg;
             return false;
         }

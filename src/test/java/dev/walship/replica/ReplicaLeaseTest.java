@@ -68,4 +68,29 @@ class ReplicaLeaseTest {
         a.release();
         assertDoesNotThrow(() -> new ReplicaLease(replica, "owner-b", "app", 30_000, clock).acquire());
     }
+
+    @Test
+    void aRenewalWhoseAnswerWasLostIsNotMistakenForATakeover() throws Exception {
+        FileReplica replica = new FileReplica(dir);
+        // The store applies the write, the answer is lost, the SDK retries and gets 412.
+        ReplicaClient lossy = (ReplicaClient) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ReplicaClient.class}, (proxy, m, args) -> {
+                    Object r;
+                    try {
+                        r = m.invoke(replica, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (m.getName().equals("writeIf") && args[2] != null) {
+                        throw new PreconditionFailedException("412 on the retried request");
+                    }
+                    return r;
+                });
+        ReplicaLease a = new ReplicaLease(lossy, "owner-a", "app", 30_000, clock);
+        a.acquire();
+        now.addAndGet(11_000);
+        assertDoesNotThrow(a::renewIfDue, "our own write landed: the lease is still ours");
+        ReplicaLease b = new ReplicaLease(replica, "owner-b", "app", 30_000, clock);
+        assertThrows(ReplicaLease.HeldException.class, b::acquire, "and it was really renewed");
+    }
 }
