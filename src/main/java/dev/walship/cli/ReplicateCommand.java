@@ -46,6 +46,9 @@ public final class ReplicateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-pages", paramLabel = "N", description = "Checkpoint once the WAL holds N frames (default 1000).")
     String checkpointPages;
 
+    @Option(names = "--wait-for-lease", description = "If another sidecar holds a replica, wait for it instead of exiting.")
+    boolean waitForLease;
+
     @Option(names = "--encryption-key-file", paramLabel = "FILE",
             description = "Encrypt the replicas client-side (AES-256-GCM) with the 32-byte key in FILE (raw, hex or base64).")
     Path encryptionKeyFile;
@@ -76,6 +79,7 @@ public final class ReplicateCommand implements Callable<Integer> {
         Map<String, String> overrides = new LinkedHashMap<>();
         put(overrides, "sync-interval", syncInterval);
         if (syncOnCommit) overrides.put("sync-on-commit", "true");
+        if (waitForLease) overrides.put("wait-for-lease", "true");
         put(overrides, "snapshot-interval", snapshotInterval);
         put(overrides, "retention", retention);
         put(overrides, "spool-dir", spoolDir);

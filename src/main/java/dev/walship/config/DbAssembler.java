@@ -72,12 +72,14 @@ final class DbAssembler {
         Long maxWal = value(Keys.MAX_WAL_SIZE, Defaults.MAX_WAL_BYTES, Sizes::parse, Rules::positiveSize);
         Duration busy = value(Keys.BUSY_TIMEOUT, Defaults.BUSY_TIMEOUT, Durations::parse, Rules::notNegative);
         Long spoolMax = value(Keys.SPOOL_MAX_SIZE, Defaults.SPOOL_MAX_BYTES, Sizes::parse, Rules::positiveSize);
+        Secret key = value(Keys.ENCRYPTION_KEY, null, Secret::aesKey, k -> null);
+        Boolean waitLease = value(Keys.WAIT_FOR_LEASE, false, DbAssembler::bool, b -> null);
         if (failed || path == null || replicas == null) {
             return null;
         }
         try {
             return new DbConfig(path, name, replicas, spoolDir, sync, onCommit, snapshot, retention, l0, l1, l2,
-                    pages, maxWal, busy, spoolMax);
+                    pages, maxWal, busy, spoolMax, key, waitLease);
         } catch (IllegalArgumentException e) {
             // Unreachable while the checks above mirror the constructor's; kept so a drift is still reported.
             for (String line : e.getMessage().split("\n")) {

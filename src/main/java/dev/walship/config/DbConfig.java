@@ -22,6 +22,8 @@ import java.util.List;
  * @param maxWalBytes      walship warns when the WAL file grows past this size (a reader is blocking checkpoints)
  * @param busyTimeout      how long walship waits for the application's write lock when it needs it
  * @param spoolMaxBytes    replication pauses while this much waits in the spool (replicas unreachable)
+ * @param encryptionKey    AES-256 key for client-side encryption of every replica, or null
+ * @param waitForLease     wait for another sidecar's replica lease to expire instead of exiting
  */
 public record DbConfig(
         Path path,
@@ -38,7 +40,9 @@ public record DbConfig(
         long checkpointPages,
         long maxWalBytes,
         Duration busyTimeout,
-        long spoolMaxBytes) {
+        long spoolMaxBytes,
+        Secret encryptionKey,
+        boolean waitForLease) {
 
     public DbConfig {
         Problems p = new Problems();
@@ -67,7 +71,7 @@ public record DbConfig(
                     boolean syncOnCommit, Duration snapshotInterval, Duration retention, Duration l0Retention,
                     Duration l1Interval, Duration l2Interval, long checkpointPages, long maxWalBytes, Duration busyTimeout) {
         this(path, name, replicas, spoolDir, syncInterval, syncOnCommit, snapshotInterval, retention, l0Retention,
-                l1Interval, l2Interval, checkpointPages, maxWalBytes, busyTimeout, Defaults.SPOOL_MAX_BYTES);
+                l1Interval, l2Interval, checkpointPages, maxWalBytes, busyTimeout, Defaults.SPOOL_MAX_BYTES, null, false);
     }
 
     /** A database with every optional setting at its default from {@link Defaults}. */

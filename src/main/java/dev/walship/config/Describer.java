@@ -66,6 +66,8 @@ final class Describer {
             put(c, n, prefix, Keys.MAX_WAL_SIZE, Sizes.format(db.maxWalBytes()));
             put(c, n, prefix, Keys.BUSY_TIMEOUT, Durations.format(db.busyTimeout()));
             put(c, n, prefix, Keys.SPOOL_MAX_SIZE, Sizes.format(db.spoolMaxBytes()));
+            if (db.encryptionKey() != null) n.put(Keys.ENCRYPTION_KEY, REDACTED);
+            n.put(Keys.WAIT_FOR_LEASE, db.waitForLease());
         }
         try {
             return YAML.writeValueAsString(root);

@@ -26,6 +26,8 @@ final class Keys {
     static final String MAX_WAL_SIZE = "max-wal-size";
     static final String BUSY_TIMEOUT = "busy-timeout";
     static final String SPOOL_MAX_SIZE = "spool-max-size";
+    static final String ENCRYPTION_KEY = "encryption-key";
+    static final String WAIT_FOR_LEASE = "wait-for-lease";
     static final String URL = "url";
     static final String TYPE = "type";
     static final String FILE_SUFFIX = "-file";
@@ -41,7 +43,8 @@ final class Keys {
 
     /** Per-db settings that may also be given once under {@code defaults:}. */
     static final List<String> TUNABLES = List.of(SYNC_INTERVAL, SYNC_ON_COMMIT, SNAPSHOT_INTERVAL, RETENTION,
-            L0_RETENTION, L1_INTERVAL, L2_INTERVAL, CHECKPOINT_PAGES, MAX_WAL_SIZE, BUSY_TIMEOUT, SPOOL_MAX_SIZE);
+            L0_RETENTION, L1_INTERVAL, L2_INTERVAL, CHECKPOINT_PAGES, MAX_WAL_SIZE, BUSY_TIMEOUT, SPOOL_MAX_SIZE,
+            ENCRYPTION_KEY, WAIT_FOR_LEASE);
     /** Settings that identify one database, so sharing them through {@code defaults:} makes no sense. */
     static final List<String> DB_ONLY = List.of(PATH, NAME, REPLICAS, SPOOL_DIR);
     static final List<String> TOP = List.of(LOG_LEVEL, LOG_FORMAT, DEFAULTS, DBS);

@@ -128,9 +128,9 @@ public final class Sidecar {
                 for (ReplicaSpec spec : db.replicas()) {
                     ReplicaClient plain = ReplicaFactory.open(spec);
                     clients.add(plain);
-                    ReplicaClient c = dev.walship.replica.crypto.EncryptingReplica.forReplication(plain,
-                            encryptionKeys.get(db.name()));
-                    ReplicaSync rs = ReplicaSync.open(db.name(), c, spool, policy, clock);
+                    byte[] key = db.encryptionKey() != null ? db.encryptionKey().bytes() : encryptionKeys.get(db.name());
+                    ReplicaClient c = dev.walship.replica.crypto.EncryptingReplica.forReplication(plain, key);
+                    ReplicaSync rs = ReplicaSync.open(db.name(), c, spool, policy, clock, db.waitForLease(), () -> stopping);
                     replicas.add(rs);
                     replicaMax = Math.max(replicaMax, rs.index().maxTxid());
                 }

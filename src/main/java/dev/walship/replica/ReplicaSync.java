@@ -70,9 +70,32 @@ public final class ReplicaSync {
      */
     public static ReplicaSync open(String db, ReplicaClient client, Spool spool, Policy policy, Clock clock)
             throws IOException {
+        return open(db, client, spool, policy, clock, false, () -> false);
+    }
+
+    /**
+     * As {@link #open(String, ReplicaClient, Spool, Policy, Clock)}; with {@code waitForLease}, a replica
+     * held by another sidecar is retried every few seconds until its lease expires or {@code cancelled}.
+     */
+    public static ReplicaSync open(String db, ReplicaClient client, Spool spool, Policy policy, Clock clock,
+                                   boolean waitForLease, java.util.function.BooleanSupplier cancelled) throws IOException {
         checkManifest(client);
         ReplicaLease lease = new ReplicaLease(client, spool.ownerId(), db, LEASE_TTL_MS, clock);
-        lease.acquire();
+        while (true) {
+            try {
+                lease.acquire();
+                break;
+            } catch (ReplicaLease.HeldException e) {
+                if (!waitForLease || cancelled.getAsBoolean()) throw e;
+                log.info("waiting for replica lease db={} reason=\"{}\"", db, e.getMessage());
+                try {
+                    Thread.sleep(LEASE_TTL_MS / 6);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
         return new ReplicaSync(db, client, spool, policy, clock, new ReplicaIndex(client.listFiles()), lease);
     }
 

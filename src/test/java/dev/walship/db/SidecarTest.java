@@ -104,6 +104,36 @@ class SidecarTest {
         }
     }
 
+    @Test
+    void withWaitForLeaseASecondSidecarTakesOverWhenTheFirstStops() throws Exception {
+        Path db = dir.resolve("app.db");
+        python("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table t(v)'); c.commit()",
+                db.toString());
+        Path replicaDir = dir.resolve("replica");
+        FileReplica replica = new FileReplica(replicaDir);
+        Sidecar first = new Sidecar(ConfigLoader.fromFlags(db, List.of(replicaDir.toString()),
+                Map.of("spool-dir", dir.resolve("spool-a").toString())), Clock.systemUTC());
+        first.start();
+        awaitTrue(() -> replica.listFiles().stream().anyMatch(f -> f.isSnapshot()), 15_000);
+        Sidecar second = new Sidecar(ConfigLoader.fromFlags(db, List.of(replicaDir.toString()),
+                Map.of("spool-dir", dir.resolve("spool-b").toString(), "wait-for-lease", "true")), Clock.systemUTC());
+        second.start();
+        try {
+            Thread.sleep(1500);
+            assertEquals(null, second.runners().get(0).follower(), "the second sidecar waits while the first holds the lease");
+            first.stop();
+            first.await(); // releases the lease
+            awaitTrue(() -> second.runners().get(0).follower() != null, 20_000);
+            python("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('insert into t values(1)'); c.commit()",
+                    db.toString());
+            long before = replica.listFiles().stream().mapToLong(f -> f.maxTxid()).max().orElse(0);
+            awaitTrue(() -> replica.listFiles().stream().mapToLong(f -> f.maxTxid()).max().orElse(0) > before, 10_000);
+        } finally {
+            second.stop();
+            second.await();
+        }
+    }
+
     private static int segments(FileReplica r) throws Exception {
         return (int) r.listFiles().stream().filter(f -> !f.isSnapshot()).count();
     }
