@@ -60,6 +60,16 @@ public interface ReplicaClient extends Closeable {
     /** Writes a small metadata object atomically. */
     void writeObject(String name, byte[] data) throws IOException;
 
+    /** Requests a backend made since it was created, by kind, for the request-economy metrics. */
+    record RequestCounts(long put, long get, long list, long delete) {
+        public static final RequestCounts NONE = new RequestCounts(0, 0, 0, 0);
+    }
+
+    /** Requests made so far; backends without a per-request cost (the local directory) report none. */
+    default RequestCounts requestCounts() {
+        return RequestCounts.NONE;
+    }
+
     /** A small object and the version token that a conditional write must name to replace it. */
     record Versioned(byte[] data, String version) {}
 

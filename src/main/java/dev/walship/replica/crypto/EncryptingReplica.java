@@ -148,6 +148,11 @@ public final class EncryptingReplica implements ReplicaClient {
     }
 
     @Override
+    public RequestCounts requestCounts() {
+        return inner.requestCounts();
+    }
+
+    @Override
     public String url() {
         return inner.url();
     }

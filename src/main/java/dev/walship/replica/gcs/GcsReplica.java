@@ -177,6 +177,12 @@ public final class GcsReplica implements ReplicaClient {
     }
 
     /** Requests sent so far, retries included (zero for a borrowed client, see the constructor). */
+    @Override
+    public RequestCounts requestCounts() {
+        GcsRequestCounters.Snapshot c = counters.snapshot();
+        return new RequestCounts(c.put(), c.get(), c.list(), c.delete());
+    }
+
     public GcsRequestCounters counters() {
         return counters;
     }

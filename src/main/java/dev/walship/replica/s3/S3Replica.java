@@ -204,6 +204,13 @@ public final class S3Replica implements ReplicaClient {
     }
 
     /** The request counters (live; take {@link Counters#snapshot()} for a consistent copy). */
+    @Override
+    public RequestCounts requestCounts() {
+        Snapshot c = counters.snapshot();
+        // HEAD requests are billed like GETs.
+        return new RequestCounts(c.put(), c.get() + c.head(), c.list(), c.delete());
+    }
+
     public Counters counters() {
         return counters;
     }
