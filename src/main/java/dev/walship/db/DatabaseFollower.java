@@ -67,10 +67,7 @@ public final class DatabaseFollower implements Closeable {
     private boolean readerProtects;
     /** The last snapshot was taken while the WAL was empty: the database file alone was its content. */
     private boolean emptyWalBase;
-    /** The WAL index's commit counter when walship last knew it had copied every commit (null: unknown). */
-    private IndexObservation observed;
-    /** Transactions shipped since {@link #observed} was taken. */
-    private long shippedSinceObserved;
+    private CommitWitness witness;
 
     /**
      * @param replicaMaxTxid the highest txid any replica already holds; new txids start above it
@@ -127,6 +124,7 @@ public final class DatabaseFollower implements Closeable {
         inode = DbFiles.identity(db);
         dbFile = FileChannel.open(db);
         shmFile = FileChannel.open(DbFiles.shm(db));
+        witness = new CommitWitness(shmFile);
         walFile = FileChannel.open(DbFiles.wal(db));
         walSource = DbFiles.wal(db).toString();
     }
@@ -163,13 +161,13 @@ public final class DatabaseFollower implements Closeable {
         if (walFile.size() < WalHeader.SIZE && pos.frame() > 0) {
             // The last connection to close checkpoints and deletes the WAL: fine if the checkpointed
             // file is exactly what walship had shipped.
-            if (!dbFileMatchesChecksum()) {
+            if (!SnapshotTaker.fileMatches(dbFile, checksum)) {
                 snapshot("database changed while walship was stopped and its WAL is gone", true);
                 return;
             }
             pos = null;
             emptyWalBase = true;
-            observe();
+            witness.observe(pos);
         }
         log.info("resuming db={} txid={} frame={}", settings.name(), lastTxid, pos == null ? 0 : pos.frame());
         try {
@@ -235,14 +233,14 @@ public final class DatabaseFollower implements Closeable {
             h = WalReader.readHeader(walFile, walSource);
         } catch (EmptyWalException e) {
             if (pos != null && pos.frame() > 0) {
-                if (!commitsAccountedFor(null, null)) {
+                if (!witness.accountsFor(null, null)) {
                     throw new ContinuityBreak("WAL was truncated by another connection before walship copied it");
                 }
                 log.debug("followed WAL truncation db={}", settings.name());
                 pos = null;
             }
             lastObservedWalLength = 0;
-            observe();
+            witness.observe(pos);
             return;
         } catch (WalException e) {
             throw new ContinuityBreak("WAL header unreadable: " + e.getMessage(), e);
@@ -271,7 +269,7 @@ public final class DatabaseFollower implements Closeable {
         warnIfCorrupt(s.scan());
         if (s.file() != null) {
             pos = s.end();
-            shippedSinceObserved += s.txns();
+            witness.shipped(s.txns());
             lastTxid = s.lastTxid();
             lastTime = s.time();
             saveState();
@@ -279,7 +277,7 @@ public final class DatabaseFollower implements Closeable {
         }
         metrics.walBytes.set(lastObservedWalLength);
         warnIfWalLarge();
-        boolean idle = observe();
+        boolean idle = witness.observe(pos);
         if (idle) {
             // Everything is copied and checkpointed: the read lock protects nothing now, and holding
             // it would make an app's RESTART/TRUNCATE checkpoint wait for it. The commit counter
@@ -291,58 +289,12 @@ public final class DatabaseFollower implements Closeable {
         }
     }
 
-    /**
-     * Records the WAL index's commit counter when walship has copied every commit it counts.
-     * Returns true when, in addition, every frame is checkpointed (the WAL could restart losslessly now).
-     */
-    private boolean observe() throws IOException {
-        Optional<ShmInfo> o = ShmReader.read(shmFile);
-        if (o.isEmpty() || !o.get().stable()) return false;
-        ShmInfo i = o.get();
-        long copied = pos == null ? 0 : pos.frame();
-        boolean sameGen = pos == null ? i.mxFrame() == 0 : i.salt1() == pos.salt1() && i.salt2() == pos.salt2();
-        if (!sameGen || i.mxFrame() != copied) return false;
-        observed = new IndexObservation(i.change());
-        shippedSinceObserved = 0;
-        return copied > 0 && i.nBackfill() >= copied;
-    }
-
-    /**
-     * The WAL index counts every commit. If the count grew by exactly the transactions walship
-     * shipped since it last looked plus those in the current WAL generation, no commit can have been
-     * lost in between, however many restarts or truncations happened.
-     */
-    private boolean commitsAccountedFor(WalHeader now, WalScan current) throws IOException {
-        if (observed == null) return false;
-        Optional<ShmInfo> o = ShmReader.read(shmFile);
-        if (o.isEmpty() || !o.get().stable()) return false;
-        ShmInfo i = o.get();
-        long inCurrent = 0;
-        if (now == null) {
-            if (i.mxFrame() != 0) return false;
-        } else {
-            if (!i.matches(now)) return false;
-            if (i.mxFrame() > 0) {
-                inCurrent = -1;
-                for (int k = 0; k < current.txns().size(); k++) {
-                    if (current.txns().get(k).commitFrame() == i.mxFrame()) inCurrent = k + 1;
-                }
-                if (inCurrent < 0) return false;
-            }
-        }
-        long delta = (i.change() - observed.change()) & 0xffffffffL;
-        return delta == shippedSinceObserved + inCurrent;
-    }
-
-    /** The WAL index's commit counter (iChange) at a moment when walship had copied every commit. */
-    private record IndexObservation(long change) {}
-
     /** The WAL has new salts: accept the restart only if it provably lost nothing. */
     private void followRestart(WalHeader h) throws IOException {
         WalScan fresh = WalReader.scan(walFile, WalPosition.start(h), walSource);
         long newFrames = fresh.end().frame() + fresh.framesAfterLastCommit();
         if (!ContinuityRule.lossless(walFile, pos, h, newFrames, lastObservedWalLength)
-                && !commitsAccountedFor(h, fresh)) {
+                && !witness.accountsFor(h, fresh)) {
             throw new ContinuityBreak("WAL was restarted (checkpoint sequence " + pos.checkpointSeq() + " -> "
                     + h.checkpointSeq() + ") and walship cannot prove it had copied every frame");
         }
@@ -356,29 +308,15 @@ public final class DatabaseFollower implements Closeable {
      * which walship proves by re-hashing the file against the snapshot's checksum.
      */
     private void adoptFirstGeneration(WalHeader h) throws IOException {
-        if (commitsAccountedFor(h, WalReader.scan(walFile, WalPosition.start(h), walSource))) {
+        if (witness.accountsFor(h, WalReader.scan(walFile, WalPosition.start(h), walSource))) {
             emptyWalBase = false;
             pos = WalPosition.start(h);
             return;
         }
         if (!emptyWalBase || checksum == null) throw new ContinuityBreak("no WAL position");
-        if (!dbFileMatchesChecksum()) throw new ContinuityBreak("database file changed while the WAL was empty");
+        if (!SnapshotTaker.fileMatches(dbFile, checksum)) throw new ContinuityBreak("database file changed while the WAL was empty");
         emptyWalBase = false;
         pos = WalPosition.start(h);
-    }
-
-    /** Whether the database file alone (every page checkpointed) hashes to walship's current state. */
-    private boolean dbFileMatchesChecksum() throws IOException {
-        DbChecksum now = new DbChecksum(pageSize);
-        int size = checksum.dbSize();
-        now.resize(size);
-        byte[] page = new byte[pageSize];
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(page);
-        for (int pgno = 1; pgno <= size; pgno++) {
-            SnapshotTaker.readFully(dbFile, buf, (long) (pgno - 1) * pageSize);
-            now.setPage(pgno, page, 0);
-        }
-        return now.value() == checksum.value() && dbFile.size() == (long) size * pageSize;
     }
 
     /** SQLite itself stops at a bad frame; if the index says more was committed, the WAL is damaged. */
@@ -487,7 +425,7 @@ public final class DatabaseFollower implements Closeable {
             renewReaderForSnapshot();
             WalPosition at;
             if (newTxid) {
-                at = currentEnd();
+                at = currentEndOrNull();
             } else {
                 sync(false);
                 at = pos;
@@ -520,8 +458,8 @@ public final class DatabaseFollower implements Closeable {
             lastObservedWalLength = walFile.size();
             saveState();
             maybeSaveChecksum(true);
-            observed = null;
-            observe();
+            witness.forget();
+            witness.observe(pos);
             metrics.recordSnapshot(System.nanoTime() - started, t.file().size(), txid, time);
             log.info("snapshot db={} txid={} pages={} reason=\"{}\"", settings.name(), txid, t.dbSize(), reason);
             renewReader();
@@ -543,12 +481,7 @@ public final class DatabaseFollower implements Closeable {
         }
     }
 
-    /** The position after the last commit of the current WAL generation (no shipping). */
-    private WalPosition currentEnd() throws IOException {
-        WalPosition p = currentEndOrNull();
-        return p;
-    }
-
+    /** The position after the last commit of the current WAL generation (no shipping); null if empty. */
     private WalPosition currentEndOrNull() throws IOException {
         try {
             WalHeader h = WalReader.readHeader(walFile, walSource);

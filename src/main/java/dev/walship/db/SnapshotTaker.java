@@ -5,7 +5,6 @@ import dev.walship.segment.FileInfo;
 import dev.walship.segment.SegmentHeader;
 import dev.walship.segment.SegmentWriter;
 import dev.walship.segment.TxnHeader;
-import dev.walship.wal.EmptyWalException;
 import dev.walship.wal.WalHeader;
 import dev.walship.wal.WalPosition;
 import dev.walship.wal.WalReader;
@@ -80,6 +79,21 @@ final class SnapshotTaker {
         }
     }
 
+    /** Whether the database file alone (every page checkpointed) hashes to {@code expected}. */
+    static boolean fileMatches(FileChannel db, DbChecksum expected) throws IOException {
+        int pageSize = expected.pageSize();
+        DbChecksum now = new DbChecksum(pageSize);
+        int size = expected.dbSize();
+        now.resize(size);
+        byte[] page = new byte[pageSize];
+        ByteBuffer buf = ByteBuffer.wrap(page);
+        for (int pgno = 1; pgno <= size; pgno++) {
+            readFully(db, buf, (long) (pgno - 1) * pageSize);
+            now.setPage(pgno, page, 0);
+        }
+        return now.value() == expected.value() && db.size() == (long) size * pageSize;
+    }
+
     /** The "database size after commit" field of the commit frame at the position. */
     static int commitSize(FileChannel wal, WalPosition pos) throws IOException {
         ByteBuffer hdr = ByteBuffer.allocate(WalPosition.FRAME_HEADER_SIZE);
@@ -119,9 +133,5 @@ final class SnapshotTaker {
         WalGenerationChanged(String m) {
             super(m);
         }
-    }
-
-    static boolean isEmptyWal(IOException e) {
-        return e instanceof EmptyWalException;
     }
 }
