@@ -1,8 +1,11 @@
 package dev.walship.cli;
 
+import dev.walship.config.AdminConfig;
 import dev.walship.config.ConfigLoader;
+import dev.walship.config.Defaults;
 import dev.walship.config.SidecarConfig;
 import dev.walship.db.Sidecar;
+import dev.walship.hooks.AdminServer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -10,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,6 +57,18 @@ public final class ReplicateCommand implements Callable<Integer> {
             description = "Encrypt the replicas client-side (AES-256-GCM) with the 32-byte key in FILE (raw, hex or base64).")
     Path encryptionKeyFile;
 
+    @Option(names = "--max-lag", paramLabel = "DURATION",
+            description = "The admin API's /healthz fails when a commit waits longer than this to reach every replica (default 1m).")
+    String maxLag;
+
+    @Option(names = "--admin-listen", paramLabel = "HOST:PORT",
+            description = "Admin HTTP API (/healthz, /metrics, /v1/status) address, or off (default 127.0.0.1:9090).")
+    String adminListen;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "Bearer token for the admin API, read from FILE; required to listen beyond loopback.")
+    String adminTokenFile;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default) or debug.")
     String logLevel;
 
@@ -69,10 +85,31 @@ public final class ReplicateCommand implements Callable<Integer> {
             for (var d : cfg.dbs()) keys.put(d.name(), key);
         }
         Sidecar sidecar = new Sidecar(cfg, Clock.systemUTC(), keys);
-        Signals.onTerminate(sidecar::stop);
-        sidecar.start();
-        sidecar.await();
+        AdminServer admin = bindAdmin(cfg.admin(), sidecar);
+        try {
+            Signals.onTerminate(sidecar::stop);
+            sidecar.start();
+            if (admin != null) admin.start();
+            sidecar.await();
+        } finally {
+            if (admin != null) admin.close();
+        }
         return 0;
+    }
+
+    /**
+     * Binds the admin API before replication starts, so a taken address fails fast. On the default address a taken
+     * port only warns (several sidecars on one host): backups matter more than their monitoring.
+     */
+    private static AdminServer bindAdmin(AdminConfig cfg, Sidecar sidecar) throws java.io.IOException {
+        if (!cfg.enabled()) return null;
+        try {
+            return AdminServer.bind(cfg, sidecar, Clock.systemUTC());
+        } catch (java.io.IOException e) {
+            if (!cfg.listen().equals(Defaults.ADMIN_LISTEN) || !(e.getCause() instanceof java.net.BindException)) throw e;
+            LoggerFactory.getLogger(ReplicateCommand.class).warn("{}; replicating without the admin API", e.getMessage());
+            return null;
+        }
     }
 
     private SidecarConfig load() throws Exception {
@@ -84,6 +121,9 @@ public final class ReplicateCommand implements Callable<Integer> {
         put(overrides, "retention", retention);
         put(overrides, "spool-dir", spoolDir);
         put(overrides, "checkpoint-pages", checkpointPages);
+        put(overrides, "max-lag", maxLag);
+        put(overrides, "admin-listen", adminListen);
+        put(overrides, "admin-token-file", adminTokenFile);
         put(overrides, "log-level", logLevel);
         put(overrides, "log-format", logFormat);
         if (config != null) {

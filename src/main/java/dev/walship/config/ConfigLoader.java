@@ -104,11 +104,16 @@ public final class ConfigLoader {
         Map<String, Setting> values = new LinkedHashMap<>();
         List<String> known = new ArrayList<>(Keys.DB);
         known.removeAll(List.of(Keys.PATH, Keys.REPLICAS));
-        known.addAll(List.of(Keys.LOG_LEVEL, Keys.LOG_FORMAT));
+        known.addAll(List.of(Keys.LOG_LEVEL, Keys.LOG_FORMAT, Keys.ADMIN_LISTEN, Keys.ADMIN_TOKEN));
         for (Map.Entry<String, String> e : (overrides == null ? Map.<String, String>of() : overrides).entrySet()) {
             String key = e.getKey() == null ? "" : e.getKey().replaceFirst("^--", "");
             String flag = "--" + key;
-            if (key.equals("db") || key.equals("replica")) {
+            String fileBase = key.endsWith(Keys.FILE_SUFFIX) ? key.substring(0, key.length() - Keys.FILE_SUFFIX.length()) : "";
+            if (known.contains(fileBase) && !Keys.isStructure(fileBase) && e.getValue() != null) {
+                // --X-file reads X from a file, as X-file: does in sidecar.yml (e.g. --admin-token-file)
+                String content = SecretValues.read(e.getValue(), flag, null, p);
+                if (content != null) values.put(fileBase, new Setting(content, flag, true));
+            } else if (key.equals("db") || key.equals("replica")) {
                 p.add(flag, "pass it as its own argument, not as an override");
             } else if (!known.contains(key)) {
                 String s = Keys.suggest(key, known);
@@ -149,16 +154,46 @@ public final class ConfigLoader {
             Set<String> redacted) throws ConfigException {
         String level = topValue(top, Keys.LOG_LEVEL, Defaults.LOG_LEVEL, p, redacted);
         String format = topValue(top, Keys.LOG_FORMAT, Defaults.LOG_FORMAT, p, redacted);
+        AdminConfig admin = admin(top, p, redacted);
         if (p.isEmpty()) {
             Rules.acrossDbs(dbs, prefix, p);
         }
         p.throwIfAny();
         try {
-            return new SidecarConfig(dbs, level, format, redacted);
+            return new SidecarConfig(dbs, level, format, redacted, admin);
         } catch (IllegalArgumentException e) {
             // Unreachable while the loader's checks mirror the record's; kept so a drift is still reported.
             p.addAll(List.of(e.getMessage().split("\n")));
             throw new ConfigException(p.list());
+        }
+    }
+
+    /** admin-listen and admin-token; a non-loopback address without a token is blamed on admin-listen. */
+    private static AdminConfig admin(Section top, Problems p, Set<String> redacted) {
+        Setting listen = top.values.get(Keys.ADMIN_LISTEN);
+        Setting tokenSetting = top.values.get(Keys.ADMIN_TOKEN);
+        Secret token = null;
+        if (tokenSetting != null) {
+            try {
+                token = AdminConfig.token(tokenSetting.text());
+                redacted.add(Keys.ADMIN_TOKEN);
+            } catch (IllegalArgumentException e) {
+                p.add(tokenSetting.keyPath(), tokenSetting.redact(e.getMessage()));
+                return null;
+            }
+        }
+        if (listen == null) {
+            return AdminConfig.parse(Defaults.ADMIN_LISTEN, token);
+        }
+        try {
+            AdminConfig admin = AdminConfig.parse(listen.text(), token);
+            if (listen.secret()) {
+                redacted.add(Keys.ADMIN_LISTEN);
+            }
+            return admin;
+        } catch (IllegalArgumentException e) {
+            p.add(listen.keyPath(), listen.redact(e.getMessage()));
+            return null;
         }
     }
 

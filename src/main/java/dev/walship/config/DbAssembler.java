@@ -74,12 +74,13 @@ final class DbAssembler {
         Long spoolMax = value(Keys.SPOOL_MAX_SIZE, Defaults.SPOOL_MAX_BYTES, Sizes::parse, Rules::positiveSize);
         Secret key = value(Keys.ENCRYPTION_KEY, null, Secret::aesKey, k -> null);
         Boolean waitLease = value(Keys.WAIT_FOR_LEASE, false, DbAssembler::bool, b -> null);
+        Duration maxLag = value(Keys.MAX_LAG, Defaults.MAX_LAG, Durations::parse, d -> Rules.positive(d, "1m"));
         if (failed || path == null || replicas == null) {
             return null;
         }
         try {
             return new DbConfig(path, name, replicas, spoolDir, sync, onCommit, snapshot, retention, l0, l1, l2,
-                    pages, maxWal, busy, spoolMax, key, waitLease);
+                    pages, maxWal, busy, spoolMax, key, waitLease, maxLag);
         } catch (IllegalArgumentException e) {
             // Unreachable while the checks above mirror the constructor's; kept so a drift is still reported.
             for (String line : e.getMessage().split("\n")) {

@@ -24,6 +24,7 @@ import java.util.List;
  * @param spoolMaxBytes    replication pauses while this much waits in the spool (replicas unreachable)
  * @param encryptionKey    AES-256 key for client-side encryption of every replica, or null
  * @param waitForLease     wait for another sidecar's replica lease to expire instead of exiting
+ * @param maxLag           the admin API's /healthz fails when replication lag exceeds this (see docs/ADMIN.md)
  */
 public record DbConfig(
         Path path,
@@ -42,7 +43,8 @@ public record DbConfig(
         Duration busyTimeout,
         long spoolMaxBytes,
         Secret encryptionKey,
-        boolean waitForLease) {
+        boolean waitForLease,
+        Duration maxLag) {
 
     public DbConfig {
         Problems p = new Problems();
@@ -60,10 +62,21 @@ public record DbConfig(
         p.check(Keys.MAX_WAL_SIZE, Rules.positiveSize(maxWalBytes));
         p.check(Keys.BUSY_TIMEOUT, Rules.notNegative(busyTimeout));
         p.check(Keys.SPOOL_MAX_SIZE, Rules.positiveSize(spoolMaxBytes));
+        p.check(Keys.MAX_LAG, Rules.positive(maxLag, "1m"));
         p.throwUncheckedIfAny();
         path = path.normalize();
         spoolDir = spoolDir.normalize();
         replicas = List.copyOf(replicas);
+    }
+
+    /** The same, with the default max-lag. */
+    public DbConfig(Path path, String name, List<ReplicaSpec> replicas, Path spoolDir, Duration syncInterval,
+                    boolean syncOnCommit, Duration snapshotInterval, Duration retention, Duration l0Retention,
+                    Duration l1Interval, Duration l2Interval, long checkpointPages, long maxWalBytes, Duration busyTimeout,
+                    long spoolMaxBytes, Secret encryptionKey, boolean waitForLease) {
+        this(path, name, replicas, spoolDir, syncInterval, syncOnCommit, snapshotInterval, retention, l0Retention,
+                l1Interval, l2Interval, checkpointPages, maxWalBytes, busyTimeout, spoolMaxBytes, encryptionKey,
+                waitForLease, Defaults.MAX_LAG);
     }
 
     /** The same, with the default spool bound. */
@@ -71,7 +84,8 @@ public record DbConfig(
                     boolean syncOnCommit, Duration snapshotInterval, Duration retention, Duration l0Retention,
                     Duration l1Interval, Duration l2Interval, long checkpointPages, long maxWalBytes, Duration busyTimeout) {
         this(path, name, replicas, spoolDir, syncInterval, syncOnCommit, snapshotInterval, retention, l0Retention,
-                l1Interval, l2Interval, checkpointPages, maxWalBytes, busyTimeout, Defaults.SPOOL_MAX_BYTES, null, false);
+                l1Interval, l2Interval, checkpointPages, maxWalBytes, busyTimeout, Defaults.SPOOL_MAX_BYTES, null, false,
+                Defaults.MAX_LAG);
     }
 
     /** A database with every optional setting at its default from {@link Defaults}. */

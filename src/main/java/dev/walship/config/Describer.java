@@ -24,6 +24,8 @@ final class Describer {
         ObjectNode root = YAML.createObjectNode();
         put(c, root, "", Keys.LOG_LEVEL, c.logLevel());
         put(c, root, "", Keys.LOG_FORMAT, c.logFormat());
+        put(c, root, "", Keys.ADMIN_LISTEN, c.admin().listen());
+        if (c.admin().token() != null) root.put(Keys.ADMIN_TOKEN, REDACTED);
         ArrayNode dbs = root.putArray(Keys.DBS);
         for (int i = 0; i < c.dbs().size(); i++) {
             DbConfig db = c.dbs().get(i);
@@ -68,6 +70,7 @@ final class Describer {
             put(c, n, prefix, Keys.SPOOL_MAX_SIZE, Sizes.format(db.spoolMaxBytes()));
             if (db.encryptionKey() != null) n.put(Keys.ENCRYPTION_KEY, REDACTED);
             n.put(Keys.WAIT_FOR_LEASE, db.waitForLease());
+            put(c, n, prefix, Keys.MAX_LAG, Durations.format(db.maxLag()));
         }
         try {
             return YAML.writeValueAsString(root);

@@ -28,6 +28,9 @@ final class Keys {
     static final String SPOOL_MAX_SIZE = "spool-max-size";
     static final String ENCRYPTION_KEY = "encryption-key";
     static final String WAIT_FOR_LEASE = "wait-for-lease";
+    static final String MAX_LAG = "max-lag";
+    static final String ADMIN_LISTEN = "admin-listen";
+    static final String ADMIN_TOKEN = "admin-token";
     static final String URL = "url";
     static final String TYPE = "type";
     static final String FILE_SUFFIX = "-file";
@@ -44,10 +47,10 @@ final class Keys {
     /** Per-db settings that may also be given once under {@code defaults:}. */
     static final List<String> TUNABLES = List.of(SYNC_INTERVAL, SYNC_ON_COMMIT, SNAPSHOT_INTERVAL, RETENTION,
             L0_RETENTION, L1_INTERVAL, L2_INTERVAL, CHECKPOINT_PAGES, MAX_WAL_SIZE, BUSY_TIMEOUT, SPOOL_MAX_SIZE,
-            ENCRYPTION_KEY, WAIT_FOR_LEASE);
+            ENCRYPTION_KEY, WAIT_FOR_LEASE, MAX_LAG);
     /** Settings that identify one database, so sharing them through {@code defaults:} makes no sense. */
     static final List<String> DB_ONLY = List.of(PATH, NAME, REPLICAS, SPOOL_DIR);
-    static final List<String> TOP = List.of(LOG_LEVEL, LOG_FORMAT, DEFAULTS, DBS);
+    static final List<String> TOP = List.of(LOG_LEVEL, LOG_FORMAT, ADMIN_LISTEN, ADMIN_TOKEN, DEFAULTS, DBS);
     static final List<String> DB = concat(DB_ONLY, TUNABLES);
     /** Keys of a replica in map form (file: path; s3: bucket, path and the rest; gcs: bucket, path, credentials). */
     static final List<String> REPLICA = List.of(URL, TYPE, PATH, BUCKET, ENDPOINT, REGION, PATH_STYLE, CHECKSUM_MODE,

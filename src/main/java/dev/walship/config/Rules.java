@@ -159,6 +159,12 @@ final class Rules {
         }
     }
 
+    /** The admin API may listen beyond this machine only with a token for its mutating endpoints. */
+    static String adminAccess(boolean loopback, boolean hasToken) {
+        return loopback || hasToken ? null : "not a loopback address, and no admin-token is set (set admin-token-file,"
+                + " or listen on 127.0.0.1)";
+    }
+
     static boolean isSensitiveKey(String key) {
         String k = key.toLowerCase(java.util.Locale.ROOT);
         for (String word : Set.of("secret", "password", "token", "key")) {

@@ -12,8 +12,10 @@ import java.util.Set;
  * @param logFormat    text or json
  * @param redactedKeys key paths (as {@link #describe()} prints them, e.g. {@code dbs[0].name}) whose values came
  *                     from a secret file and must never be printed
+ * @param admin        the admin HTTP API's address and token ({@link AdminConfig#defaults()} when null)
  */
-public record SidecarConfig(List<DbConfig> dbs, String logLevel, String logFormat, Set<String> redactedKeys) {
+public record SidecarConfig(List<DbConfig> dbs, String logLevel, String logFormat, Set<String> redactedKeys,
+                            AdminConfig admin) {
 
     public SidecarConfig {
         Problems p = new Problems();
@@ -30,6 +32,12 @@ public record SidecarConfig(List<DbConfig> dbs, String logLevel, String logForma
         p.throwUncheckedIfAny();
         dbs = List.copyOf(dbs);
         redactedKeys = redactedKeys == null ? Set.of() : Set.copyOf(redactedKeys);
+        admin = admin == null ? AdminConfig.defaults() : admin;
+    }
+
+    /** A configuration with the default admin API. */
+    public SidecarConfig(List<DbConfig> dbs, String logLevel, String logFormat, Set<String> redactedKeys) {
+        this(dbs, logLevel, logFormat, redactedKeys, null);
     }
 
     /** A configuration with nothing redacted. */

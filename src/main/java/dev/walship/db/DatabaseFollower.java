@@ -135,6 +135,8 @@ public final class DatabaseFollower implements Closeable {
         lastTxid = Math.max(st.lastTxid(), replicaMaxTxid);
         lastTime = st.lastTime();
         lastSnapshotAt = st.lastSnapshotAt();
+        metrics.lastTxid.set(lastTxid);
+        metrics.lastTime.set(lastTime);
         String why = null;
         if (st.position() == null) {
             why = "no previous position";

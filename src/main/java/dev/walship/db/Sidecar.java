@@ -29,7 +29,8 @@ public final class Sidecar {
     private final SidecarConfig config;
     private final Clock clock;
     private final List<Thread> threads = new ArrayList<>();
-    private final List<DbRunner> runners = new ArrayList<>();
+    /** Copy-on-write: the admin API's threads read it (and each runner's replicas) while it runs. */
+    private final List<DbRunner> runners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private volatile boolean stopping;
@@ -77,9 +78,18 @@ public final class Sidecar {
         for (DbRunner r : runners) r.wake();
     }
 
+    /** One runner per configured database, in config order (filled by {@link #start()}); a live view. */
     public List<DbRunner> runners() {
         return runners;
     }
+
+    /** True once a stop was requested (signal, or a fatal error): the final sync and upload are under way. */
+    public boolean stopping() {
+        return stopping;
+    }
+
+    /** What a database's runner is doing, for the admin API. */
+    public enum Phase { OPENING_REPLICAS, WAITING_FOR_DB, REPLICATING, STOPPED }
 
     private void fail(Throwable t) {
         fatal.compareAndSet(null, t);
@@ -90,8 +100,10 @@ public final class Sidecar {
     public final class DbRunner {
         private final DbConfig db;
         private final Object signal = new Object();
-        private final List<ReplicaSync> replicas = new ArrayList<>();
+        /** In the order of {@code config().replicas()}; filled while the runner opens them. */
+        private final List<ReplicaSync> replicas = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile DatabaseFollower follower;
+        private volatile Phase phase = Phase.OPENING_REPLICAS;
         /** Set once the follower's last sync after a stop request is in the spool. */
         private volatile boolean finalSyncDone;
 
@@ -109,6 +121,10 @@ public final class Sidecar {
 
         public List<ReplicaSync> replicas() {
             return replicas;
+        }
+
+        public Phase phase() {
+            return phase;
         }
 
         void wake() {
@@ -138,6 +154,7 @@ public final class Sidecar {
                 DatabaseFollower.Settings settings = new DatabaseFollower.Settings(db.path(), db.name(),
                         db.snapshotInterval(), db.checkpointPages(), db.maxWalBytes(), db.busyTimeout(), db.spoolMaxBytes());
                 follower = DatabaseFollower.start(settings, spool, replicaMax, clock);
+                phase = Phase.REPLICATING;
                 for (ReplicaSync rs : replicas) {
                     Thread u = new Thread(() -> uploadLoop(rs), "walship-upload-" + db.name());
                     uploaders.add(u);
@@ -159,6 +176,7 @@ public final class Sidecar {
                 for (ReplicaSync rs : replicas) if (!rs.leaseLost()) rs.releaseLease();
                 if (follower != null) follower.close();
                 for (ReplicaClient c : clients) closeQuietly(c);
+                phase = Phase.STOPPED;
             }
         }
 
@@ -179,6 +197,7 @@ public final class Sidecar {
                             + " \"SQLite format 3\"); point --db at the app's SQLite file");
                 }
                 if (!announced) {
+                    phase = Phase.WAITING_FOR_DB;
                     log.info("waiting for database to appear db={} path={}", db.name(), db.path());
                     announced = true;
                 }
