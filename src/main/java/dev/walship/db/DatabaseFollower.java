@@ -104,6 +104,16 @@ public final class DatabaseFollower implements Closeable {
         return lastTxid;
     }
 
+    /**
+     * True when the WAL is still longer than the checkpoint threshold after a step: the writer
+     * outpaces one step per sync interval, so the next step should run at once.
+     */
+    public boolean behind() {
+        return shippedInLastSync && pos != null && pos.frame() >= settings.checkpointPages();
+    }
+
+    private boolean shippedInLastSync;
+
     public Path db() {
         return settings.db();
     }
@@ -251,6 +261,8 @@ public final class DatabaseFollower implements Closeable {
         if (pos == null) adoptFirstGeneration(h);
         if (!pos.sameGeneration(h)) followRestart(h);
         if (walFile.size() < pos.byteLength()) throw new ContinuityBreak("WAL is shorter than walship's position");
+        // Pin the frames about to be copied: with a read lock on them, no one can restart the WAL under us.
+        if (roll && !locks.holdsReader()) renewReader();
 
         WalShipper.Shipped s;
         try {
@@ -269,6 +281,7 @@ public final class DatabaseFollower implements Closeable {
         }
         lastObservedWalLength = walFile.size();
         warnIfCorrupt(s.scan());
+        shippedInLastSync = s.file() != null;
         if (s.file() != null) {
             pos = s.end();
             witness.shipped(s.txns());
@@ -280,10 +293,10 @@ public final class DatabaseFollower implements Closeable {
         metrics.walBytes.set(lastObservedWalLength);
         warnIfWalLarge();
         boolean idle = witness.observe(pos);
-        if (idle) {
-            // Everything is copied and checkpointed: the read lock protects nothing now, and holding
-            // it would make an app's RESTART/TRUNCATE checkpoint wait for it. The commit counter
-            // proves the next restart lossless instead.
+        if (idle && s.file() == null) {
+            // A quiet database, everything copied and checkpointed: the read lock protects nothing
+            // now, and holding it would make an app's RESTART/TRUNCATE checkpoint wait for it. The
+            // commit counter proves the next restart lossless instead. Under load the lock is kept.
             locks.endReaders();
             readerProtects = false;
         } else if (roll && (s.file() != null || !locks.holdsReader())) {
@@ -321,16 +334,23 @@ public final class DatabaseFollower implements Closeable {
         pos = WalPosition.start(h);
     }
 
-    /** SQLite itself stops at a bad frame; if the index says more was committed, the WAL is damaged. */
+    /**
+     * SQLite itself stops at a bad frame; if the index says more was committed, the WAL is damaged.
+     * A frame that was still being written when the scan passed it also fails its checksum, so the
+     * frame is read again before anything is reported.
+     */
     private void warnIfCorrupt(WalScan scan) throws IOException {
         if (scan.stop() != WalScan.StopReason.CHECKSUM_MISMATCH) return;
         Optional<ShmInfo> shm = ShmReader.read(shmFile);
-        if (shm.isPresent() && shm.get().stable() && shm.get().matches(scan.header())
-                && shm.get().mxFrame() > scan.end().frame() + scan.framesAfterLastCommit()) {
-            metrics.corruptFrames.incrementAndGet();
-            log.warn("wal frame failed its checksum and was not shipped db={} frame={}; walship will take a"
-                    + " fresh snapshot after the next checkpoint", settings.name(), scan.stopFrame());
+        if (shm.isEmpty() || !shm.get().stable() || !shm.get().matches(scan.header())
+                || shm.get().mxFrame() < scan.stopFrame()) {
+            return;
         }
+        WalScan again = WalReader.scan(walFile, scan.end(), walSource);
+        if (again.stop() != WalScan.StopReason.CHECKSUM_MISMATCH || again.stopFrame() != scan.stopFrame()) return;
+        metrics.corruptFrames.incrementAndGet();
+        log.warn("wal frame failed its checksum and was not shipped db={} frame={}; walship will take a"
+                + " fresh snapshot after the next checkpoint", settings.name(), scan.stopFrame());
     }
 
     private boolean walTooLarge;
@@ -376,7 +396,7 @@ public final class DatabaseFollower implements Closeable {
      */
     private void checkpoint() throws IOException {
         long started = System.nanoTime();
-        if (!locks.tryWriteLock()) {
+        if (!locks.tryWriteLock(settings.busyTimeout())) {
             log.debug("checkpoint skipped, app holds the write lock db={}", settings.name());
             return;
         }

@@ -227,6 +227,7 @@ public final class Sidecar {
                     wakeUploaders();
                     if (last) return;
                     long wait = Math.max(backoff, db.syncInterval().toMillis());
+                    if (backoff == 0 && follower.behind()) wait = 5; // the writer outpaces us: catch up first
                     if (watcher != null && backoff == 0) {
                         watcher.await(wait);
                     } else {

@@ -32,6 +32,7 @@ final class SqliteLocks implements Closeable {
     private final Connection writer;
     private final Connection checkpointer;
     private int activeReader = -1;
+    private long busyTimeoutMillis;
     private boolean writeLocked;
 
     private SqliteLocks(Path db, Connection r0, Connection r1, Connection w, Connection c) {
@@ -52,7 +53,9 @@ final class SqliteLocks implements Closeable {
                     s.execute("PRAGMA wal_autocheckpoint=0");
                 }
             }
-            return new SqliteLocks(db, cs[0], cs[1], cs[2], cs[3]);
+            SqliteLocks l = new SqliteLocks(db, cs[0], cs[1], cs[2], cs[3]);
+            l.busyTimeoutMillis = busyTimeout.toMillis();
+            return l;
         } catch (SQLException e) {
             for (Connection c : cs) closeQuietly(c);
             throw new IOException("open database " + db + ": " + e.getMessage()
@@ -115,18 +118,34 @@ final class SqliteLocks implements Closeable {
         return activeReader >= 0;
     }
 
-    /** BEGIN IMMEDIATE on the writer connection; false if the app kept the write lock past busy_timeout. */
-    boolean tryWriteLock() throws IOException {
+    /**
+     * BEGIN IMMEDIATE on the writer connection, retried for up to {@code maxWait}; false if the app
+     * kept the write lock all that time. SQLite's own busy handler sleeps 1, 2, 5, 10... ms between
+     * tries, which almost never lands in the microseconds between two commits of a busy writer, so
+     * walship polls the lock itself every ~50 microseconds instead.
+     */
+    boolean tryWriteLock(Duration maxWait) throws IOException {
+        long deadline = System.nanoTime() + maxWait.toNanos();
         try (Statement s = writer.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
-            writeLocked = true;
-            return true;
-        } catch (SQLiteException e) {
-            if (e.getResultCode() == SQLiteErrorCode.SQLITE_BUSY || e.getResultCode() == SQLiteErrorCode.SQLITE_LOCKED) {
-                rollbackQuietly(writer);
-                return false;
+            s.execute("PRAGMA busy_timeout=0");
+            try {
+                while (true) {
+                    try {
+                        s.execute("BEGIN IMMEDIATE");
+                        writeLocked = true;
+                        return true;
+                    } catch (SQLiteException e) {
+                        if (e.getResultCode() != SQLiteErrorCode.SQLITE_BUSY && e.getResultCode() != SQLiteErrorCode.SQLITE_LOCKED) {
+                            throw e;
+                        }
+                        rollbackQuietly(writer);
+                        if (System.nanoTime() >= deadline) return false;
+                        java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                    }
+                }
+            } finally {
+                s.execute("PRAGMA busy_timeout=" + busyTimeoutMillis);
             }
-            throw new IOException("take write lock on " + db + ": " + e.getMessage(), e);
         } catch (SQLException e) {
             throw new IOException("take write lock on " + db + ": " + e.getMessage(), e);
         }

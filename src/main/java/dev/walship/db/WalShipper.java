@@ -25,6 +25,9 @@ import java.util.List;
  * changed between the passes is never shipped. Only whole committed transactions are shipped.
  */
 final class WalShipper {
+    /** L0 files are written on the hot path and compacted within minutes: favour speed over ratio. */
+    static final int L0_ZSTD_LEVEL = 1;
+
     private WalShipper() {}
 
     /** What one shipping pass did. {@code file} is null when nothing new was committed. */
@@ -52,7 +55,7 @@ final class WalShipper {
         try {
             WalPosition end;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                 SegmentWriter w = SegmentWriter.create(out, header)) {
+                 SegmentWriter w = SegmentWriter.create(out, header, L0_ZSTD_LEVEL)) {
                 end = WalReader.readFrames(wal, from, scan.end().frame(), new TxnWriter(txns, first, time, w, checksum),
                         walSource);
                 w.finish();
