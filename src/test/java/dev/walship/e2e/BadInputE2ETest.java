@@ -141,7 +141,8 @@ class BadInputE2ETest {
         Path notDb = dir.resolve("notes.txt");
         Files.writeString(notDb, "this is a plain text file, not a SQLite database\n".repeat(50));
         List<String> cmd = E2E.javaCommand();
-        cmd.addAll(List.of("replicate", "--db", notDb.toString(), "--replica", "file://" + dir.resolve("b")));
+        cmd.addAll(List.of("replicate", "--db", notDb.toString(), "--replica", "file://" + dir.resolve("b"),
+                "--admin-listen", "off"));
         Path log = dir.resolve("replicate.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

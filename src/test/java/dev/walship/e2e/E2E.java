@@ -9,18 +9,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** Small shared plumbing for the end-to-end tests: the python script, child processes, files. */
-final class E2E {
+/**
+ * Small shared plumbing for the end-to-end tests (file replicas here, object stores in dev.walship.e2e.store): the
+ * python script, child processes and their environment, files.
+ */
+public final class E2E {
     /** walship's --sync-interval in every e2e test. */
-    static final String SYNC_INTERVAL = "100ms";
-    static final long SYNC_INTERVAL_MS = 100;
+    public static final String SYNC_INTERVAL = "100ms";
+    public static final long SYNC_INTERVAL_MS = 100;
 
     private E2E() {}
 
-    static Path writerScript() {
+    public static Path writerScript() {
         try {
             return Path.of(E2E.class.getResource("/e2e/writer.py").toURI());
         } catch (URISyntaxException e) {
@@ -29,7 +33,7 @@ final class E2E {
     }
 
     /** Runs a command to completion; returns stdout; fails with stderr on non-zero exit. */
-    static String run(long timeoutSeconds, String... cmd) throws IOException, InterruptedException {
+    public static String run(long timeoutSeconds, String... cmd) throws IOException, InterruptedException {
         Path err = Files.createTempFile("e2e-cmd", ".err");
         try {
             Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
@@ -49,7 +53,7 @@ final class E2E {
     }
 
     /** The java launcher of this JVM and the test classpath: walship's main class runs as under `java -jar`. */
-    static List<String> javaCommand(String... jvmArgs) {
+    public static List<String> javaCommand(String... jvmArgs) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Arrays.asList(jvmArgs));
@@ -59,8 +63,22 @@ final class E2E {
         return cmd;
     }
 
+    /**
+     * Gives a walship child process this JVM's environment minus anything that could point the AWS or Google clients
+     * at real credentials or config, plus {@code env} (e.g. a test store's credentials, which reach walship only
+     * through the environment, as in a deployment).
+     */
+    public static void environment(ProcessBuilder pb, Map<String, String> env) {
+        Map<String, String> e = pb.environment();
+        e.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("GOOGLE_") || k.equals("CLOUDSDK_CONFIG"));
+        e.put("AWS_EC2_METADATA_DISABLED", "true");
+        e.put("AWS_CONFIG_FILE", "/nonexistent/walship-e2e/aws-config");
+        e.put("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/walship-e2e/aws-credentials");
+        e.putAll(env);
+    }
+
     /** Content checksum and PRAGMA integrity_check result of each db, computed by python3's SQLite. */
-    static List<DbCheck> check(List<Path> dbs) throws IOException, InterruptedException {
+    public static List<DbCheck> check(List<Path> dbs) throws IOException, InterruptedException {
         List<DbCheck> res = new ArrayList<>();
         for (int i = 0; i < dbs.size(); i += 100) {
             List<String> cmd = new ArrayList<>(List.of("python3", writerScript().toString(), "check"));
@@ -75,24 +93,24 @@ final class E2E {
         return res;
     }
 
-    static DbCheck check(Path db) throws IOException, InterruptedException {
+    public static DbCheck check(Path db) throws IOException, InterruptedException {
         return check(List.of(db)).get(0);
     }
 
-    record DbCheck(String checksum, String integrity) {
-        boolean ok() {
+    public record DbCheck(String checksum, String integrity) {
+        public boolean ok() {
             return integrity.equals("ok");
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
-    static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
@@ -105,7 +123,7 @@ final class E2E {
      * Copies a failed test's directory (database, writer log, walship log, replica) to
      * target/e2e-failures/ so the evidence survives @TempDir cleanup; returns where it went.
      */
-    static String preserve(Path dir) {
+    public static String preserve(Path dir) {
         try {
             Path dest = Path.of("target", "e2e-failures", dir.getFileName() + "-" + System.currentTimeMillis())
                     .toAbsolutePath();
@@ -123,12 +141,17 @@ final class E2E {
         }
     }
 
-    static String tail(Path file, int lines) {
+    public static String tail(Path file, int lines) {
         try {
             List<String> all = Files.readAllLines(file);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
             return "(no " + file + ")";
         }
+    }
+
+    /** Non-blank lines of a text. */
+    public static List<String> lines(String text) {
+        return text.lines().filter(l -> !l.isBlank()).toList();
     }
 }

@@ -12,36 +12,36 @@ import java.util.concurrent.TimeUnit;
  * The python3 writer (src/test/resources/e2e/writer.py): another process with another SQLite build.
  * Its log records every commit: seq, wall clock just before and just after COMMIT, content checksum.
  */
-final class Writer implements AutoCloseable {
-    final Path db;
-    final Path log;
+public final class Writer implements AutoCloseable {
+    public final Path db;
+    public final Path log;
+    private final Path errFile;
     private Process process;
-    private Path errFile;
 
-    Writer(Path db) {
+    public Writer(Path db) {
         this.db = db;
         this.log = db.resolveSibling(db.getFileName() + ".commits");
+        this.errFile = db.resolveSibling(db.getFileName() + ".writer.err");
     }
 
     /** Starts writer.py write with the given extra options (e.g. "--duration", "10"). */
-    Writer start(String... options) throws IOException {
+    public Writer start(String... options) throws IOException {
         if (process != null && process.isAlive()) throw new IllegalStateException("writer already running");
         List<String> cmd = new ArrayList<>(List.of("python3", E2E.writerScript().toString(), "write",
                 "--db", db.toString(), "--log", log.toString(), "--seed", "" + (commits().size() + 7)));
         cmd.addAll(Arrays.asList(options));
-        errFile = db.resolveSibling(db.getFileName() + ".writer.err");
         process = new ProcessBuilder(cmd).redirectError(errFile.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         return this;
     }
 
     /** Runs writer.py to completion. */
-    Writer run(String... options) throws IOException, InterruptedException {
+    public Writer run(String... options) throws IOException, InterruptedException {
         start(options);
         return await(600_000);
     }
 
-    Writer await(long timeoutMs) throws IOException, InterruptedException {
+    public Writer await(long timeoutMs) throws IOException, InterruptedException {
         if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             throw new IOException("writer.py did not finish in " + timeoutMs + " ms");
@@ -52,12 +52,12 @@ final class Writer implements AutoCloseable {
         return this;
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process != null && process.isAlive();
     }
 
     /** Every commit recorded so far, in commit order. */
-    List<Commit> commits() throws IOException {
+    public List<Commit> commits() throws IOException {
         List<Commit> res = new ArrayList<>();
         if (!Files.exists(log)) return res;
         for (String line : Files.readAllLines(log)) {
@@ -68,13 +68,24 @@ final class Writer implements AutoCloseable {
         return res;
     }
 
-    Commit last() throws IOException {
+    public Commit last() throws IOException {
         List<Commit> c = commits();
         return c.get(c.size() - 1);
     }
 
+    /** Which writer state a checksum is, for failure messages. */
+    public String describe(String checksum) {
+        try {
+            List<Integer> seqs = commits().stream().filter(k -> k.checksum().equals(checksum)).map(Commit::seq).toList();
+            return seqs.isEmpty() ? "content matches no writer state"
+                    : "content is the writer's state after commit(s) " + seqs + " of " + last().seq();
+        } catch (IOException e) {
+            return "content " + checksum;
+        }
+    }
+
     /** One writer commit: {@code before}/{@code after} bracket the COMMIT statement (epoch ms). */
-    record Commit(int seq, long before, long after, String checksum) {}
+    public record Commit(int seq, long before, long after, String checksum) {}
 
     @Override
     public void close() {

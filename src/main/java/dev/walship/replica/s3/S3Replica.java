@@ -5,10 +5,8 @@ import dev.walship.config.ReplicaType;
 import dev.walship.replica.PreconditionFailedException;
 import dev.walship.replica.ReplicaClient;
 import dev.walship.segment.FileInfo;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -33,17 +31,12 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
-import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
@@ -59,8 +52,6 @@ import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.StorageClass;
-import software.amazon.awssdk.services.s3.model.UploadPartRequest;
-import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * A replica under a prefix of an S3 (or S3-compatible) bucket. Data files live under
@@ -89,7 +80,10 @@ public final class S3Replica implements ReplicaClient {
     private final String keyPrefix;
     private final String storageClass;
     private final String url;
-    private final String endpointText;
+    /** Turns SDK exceptions into one-line IOExceptions naming this replica. */
+    private final S3Errors errors;
+    /** Uploads of files larger than {@link #MULTIPART_THRESHOLD}. */
+    private final S3Multipart multipart;
     /** Request counters, for metrics. */
     private final Counters counters = new Counters();
 
@@ -133,7 +127,9 @@ public final class S3Replica implements ReplicaClient {
         this.storageClass = o.storageClass();
         this.url = "s3://" + o.bucket() + (o.prefix().isEmpty() ? "" : "/" + o.prefix())
                 + (o.endpoint() != null ? "?endpoint=" + o.endpoint() : "");
-        this.endpointText = o.endpoint() != null ? o.endpoint().toString() : "the AWS S3 endpoint";
+        this.errors = new S3Errors(url, bucket,
+                o.endpoint() != null ? o.endpoint().toString() : "the AWS S3 endpoint");
+        this.multipart = new S3Multipart(client, bucket, storageClass, counters, errors, url);
     }
 
     /**
@@ -243,7 +239,7 @@ public final class S3Replica implements ReplicaClient {
                 token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
             } while (token != null);
         } catch (SdkException e) {
-            throw translate(e, "listing the replica", null);
+            throw errors.translate(e, "listing the replica", null);
         }
         return out;
     }
@@ -255,7 +251,7 @@ public final class S3Replica implements ReplicaClient {
             counters.get.incrementAndGet();
             return s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key).build());
         } catch (SdkException e) {
-            throw translate(e, "reading " + file.name(), file.name());
+            throw errors.translate(e, "reading " + file.name(), file.name());
         }
     }
 
@@ -267,7 +263,7 @@ public final class S3Replica implements ReplicaClient {
         String key = key(file.name());
         try {
             counters.get.incrementAndGet();
-            software.amazon.awssdk.core.ResponseInputStream<software.amazon.awssdk.services.s3.model.GetObjectResponse> in =
+            ResponseInputStream<GetObjectResponse> in =
                     s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key).range("bytes=" + offset + "-").build());
             if (in.response().contentRange() == null) {
                 // A store that ignores Range answers 200 with the whole object: skip to the offset ourselves.
@@ -280,11 +276,11 @@ public final class S3Replica implements ReplicaClient {
                 }
             }
             return in;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        } catch (S3Exception e) {
             if (e.statusCode() == 416) return InputStream.nullInputStream(); // at or past the end
-            throw translate(e, "reading " + file.name() + " from byte " + offset, file.name());
+            throw errors.translate(e, "reading " + file.name() + " from byte " + offset, file.name());
         } catch (SdkException e) {
-            throw translate(e, "reading " + file.name() + " from byte " + offset, file.name());
+            throw errors.translate(e, "reading " + file.name() + " from byte " + offset, file.name());
         }
     }
 
@@ -298,7 +294,7 @@ public final class S3Replica implements ReplicaClient {
         }
         long size = attrs.size();
         if (size > MULTIPART_THRESHOLD) {
-            uploadMultipart(key, file.name(), local, size);
+            multipart.upload(key, file.name(), local, size);
             return;
         }
         PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(bucket).key(key).contentLength(size);
@@ -307,125 +303,10 @@ public final class S3Replica implements ReplicaClient {
         }
         try {
             counters.put.incrementAndGet();
-            s3.putObject(req.build(), RequestBody.fromContentProvider(region(local, 0, size), size,
+            s3.putObject(req.build(), RequestBody.fromContentProvider(S3Multipart.region(local, 0, size), size,
                     "application/octet-stream"));
         } catch (SdkException e) {
-            throw translate(e, "uploading " + file.name(), null);
-        }
-    }
-
-    private void uploadMultipart(String key, String name, Path local, long size) throws IOException {
-        CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
-                .contentType("application/octet-stream");
-        if (storageClass != null) {
-            create.storageClass(StorageClass.fromValue(storageClass));
-        }
-        String uploadId;
-        try {
-            counters.put.incrementAndGet();
-            uploadId = s3.createMultipartUpload(create.build()).uploadId();
-        } catch (SdkException e) {
-            throw translate(e, "starting the multipart upload of " + name, null);
-        }
-        boolean done = false;
-        try {
-            List<CompletedPart> parts = new ArrayList<>();
-            int partNumber = 1;
-            for (long offset = 0; offset < size; offset += PART_SIZE, partNumber++) {
-                long length = Math.min(PART_SIZE, size - offset);
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedIOException("replica " + url + ": upload of " + name + " interrupted");
-                }
-                counters.put.incrementAndGet();
-                UploadPartResponse r = s3.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key)
-                        .uploadId(uploadId).partNumber(partNumber).contentLength(length).build(),
-                        RequestBody.fromContentProvider(region(local, offset, length), length,
-                                "application/octet-stream"));
-                parts.add(CompletedPart.builder().partNumber(partNumber).eTag(r.eTag()).build());
-            }
-            counters.put.incrementAndGet();
-            s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
-                    .uploadId(uploadId).multipartUpload(m -> m.parts(parts)).build());
-            done = true;
-        } catch (SdkException e) {
-            throw translate(e, "uploading " + name + " in parts", null);
-        } finally {
-            if (!done) {
-                try {
-                    counters.put.incrementAndGet();
-                    s3.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key)
-                            .uploadId(uploadId).build());
-                } catch (RuntimeException abortFailed) {
-                    // The upload already failed; an unaborted upload is invisible and a lifecycle rule reaps it.
-                }
-            }
-        }
-    }
-
-    /**
-     * Re-openable content for {@code length} bytes of {@code file} from {@code offset}: the SDK opens a new stream
-     * for each retry. Streams it does not close are closed when the request ends (by the SDK) at the latest.
-     */
-    private static ContentStreamProvider region(Path file, long offset, long length) {
-        return () -> {
-            try {
-                InputStream in = Files.newInputStream(file);
-                in.skipNBytes(offset);
-                return new BoundedInputStream(in, length);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        };
-    }
-
-    /** Reads at most {@code remaining} bytes, then reports end of stream. */
-    private static final class BoundedInputStream extends FilterInputStream {
-        private long remaining;
-
-        BoundedInputStream(InputStream in, long remaining) {
-            super(in);
-            this.remaining = remaining;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = super.read(buf, off, (int) Math.min(len, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long s = super.skip(Math.min(n, remaining));
-            remaining -= s;
-            return s;
-        }
-
-        @Override
-        public int available() throws IOException {
-            return (int) Math.min(super.available(), remaining);
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
+            throw errors.translate(e, "uploading " + file.name(), null);
         }
     }
 
@@ -447,16 +328,13 @@ public final class S3Replica implements ReplicaClient {
                 r = s3.deleteObjects(DeleteObjectsRequest.builder().bucket(bucket)
                         .delete(Delete.builder().objects(batch).quiet(true).build()).build());
             } catch (SdkException e) {
-                throw translate(e, "deleting " + batch.size() + " files", null);
+                throw errors.translate(e, "deleting " + batch.size() + " files", null);
             }
             for (S3Error err : r.errors()) {
                 if (!"NoSuchKey".equals(err.code())) {
                     String name = err.key() != null && err.key().startsWith(keyPrefix)
                             ? err.key().substring(keyPrefix.length()) : String.valueOf(err.key());
-                    throw new IOException("replica " + url + ": deleting " + name + " failed: " + err.code()
-                            + (err.code() != null && err.code().equals("AccessDenied")
-                                    ? " (check the replica's credentials allow s3:DeleteObject)"
-                                    : " (" + err.message() + ")"));
+                    throw errors.deleteFailed(name, err);
                 }
             }
         }
@@ -474,7 +352,7 @@ public final class S3Replica implements ReplicaClient {
             counters.put.incrementAndGet();
             s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).build(), RequestBody.fromBytes(data));
         } catch (SdkException e) {
-            throw translate(e, "writing " + name, null);
+            throw errors.translate(e, "writing " + name, null);
         }
     }
 
@@ -487,7 +365,7 @@ public final class S3Replica implements ReplicaClient {
                     .key(key).build());
             return Optional.of(new Versioned(r.asByteArray(), r.response().eTag()));
         } catch (SdkException e) {
-            IOException io = translate(e, "reading " + name, name);
+            IOException io = errors.translate(e, "reading " + name, name);
             if (io instanceof NoSuchFileException) {
                 return Optional.empty();
             }
@@ -519,9 +397,9 @@ public final class S3Replica implements ReplicaClient {
                         + " writer (" + (expectedVersion == null ? "it already exists" : "its version is no longer "
                         + expectedVersion) + ")");
             }
-            throw translate(e, "writing " + name, null);
+            throw errors.translate(e, "writing " + name, null);
         } catch (SdkException e) {
-            throw translate(e, "writing " + name, null);
+            throw errors.translate(e, "writing " + name, null);
         }
     }
 
@@ -531,7 +409,7 @@ public final class S3Replica implements ReplicaClient {
             counters.head.incrementAndGet();
             s3.headBucket(HeadBucketRequest.builder().bucket(bucket).build());
         } catch (SdkException e) {
-            throw translate(e, "checking the bucket", null);
+            throw errors.translate(e, "checking the bucket", null);
         }
     }
 
@@ -563,69 +441,6 @@ public final class S3Replica implements ReplicaClient {
             throw new IOException("replica " + url + ": object name \"" + name + "\" is not a valid object name");
         }
         return keyPrefix + String.join("/", parts);
-    }
-
-    /**
-     * One line naming the replica, what failed and how to fix it; never credentials. {@code missingName} is the
-     * replica-relative name for which a missing key is a {@link NoSuchFileException}.
-     */
-    IOException translate(SdkException e, String what, String missingName) {
-        String prefix = "replica " + url + ": " + what + " failed: ";
-        if (e instanceof S3Exception s) {
-            String code = s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
-            int status = s.statusCode();
-            if ("NoSuchBucket".equals(code)) {
-                return new IOException(prefix + "bucket " + bucket + " does not exist: create it or fix the replica"
-                        + " URL", e);
-            }
-            if (missingName != null && (status == 404 || "NoSuchKey".equals(code))) {
-                NoSuchFileException n = new NoSuchFileException(url + "/" + missingName);
-                n.initCause(e);
-                return n;
-            }
-            if (status == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)
-                    || "AccessDenied".equals(code) || "ExpiredToken".equals(code)
-                    || "InvalidToken".equals(code)) {
-                return new IOException(prefix + "access denied" + (code != null ? " (" + code + ")" : "")
-                        + ": check the replica's credentials", e);
-            }
-            if (status == 301 || "PermanentRedirect".equals(code) || "AuthorizationHeaderMalformed".equals(code)
-                    || "IllegalLocationConstraintException".equals(code)) {
-                return new IOException(prefix + "bucket " + bucket + " is in another region"
-                        + (code != null ? " (" + code + ")" : "") + ": set the replica's region", e);
-            }
-            if (status == 404 && code == null) {
-                return new IOException(prefix + "bucket " + bucket + " does not exist: create it or fix the replica"
-                        + " URL", e);
-            }
-            return new IOException(prefix + "S3 error " + (code != null ? code : "") + " (HTTP " + status + ")"
-                    + (s.awsErrorDetails() != null && s.awsErrorDetails().errorMessage() != null
-                            ? ": " + s.awsErrorDetails().errorMessage() : ""), e);
-        }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof javax.net.ssl.SSLException) {
-                return new IOException(prefix + "TLS failure talking to " + endpointText + ": check the endpoint's"
-                        + " certificate or use http:// for a local store", e);
-            }
-            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
-                    || t instanceof java.net.SocketTimeoutException || t instanceof java.net.NoRouteToHostException
-                    || t.getClass().getName().endsWith("ConnectTimeoutException")) {
-                return new IOException(prefix + "endpoint " + endpointText + " does not answer ("
-                        + t.getClass().getSimpleName() + "): check endpoint and network", e);
-            }
-            if (t instanceof InterruptedException || t instanceof java.nio.channels.ClosedByInterruptException) {
-                InterruptedIOException i = new InterruptedIOException(prefix + "interrupted");
-                i.initCause(e);
-                return i;
-            }
-            if (t instanceof IOException io && t != e && !(t.getClass().getName().startsWith("org.apache"))) {
-                // a local problem (the file being uploaded could not be read)
-                return new IOException(prefix + io.getClass().getSimpleName() + ": " + io.getMessage(), e);
-            }
-        }
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst()
-                .orElse("");
-        return new IOException(prefix + msg, e);
     }
 
     @Override

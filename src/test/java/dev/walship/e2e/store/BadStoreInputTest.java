@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.walship.e2e.E2E;
+import dev.walship.e2e.RestoreCheck;
+import dev.walship.e2e.Writer;
 import dev.walship.replica.gcs.FakeGcsServer;
+import dev.walship.replica.s3.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,20 +38,20 @@ class BadStoreInputTest {
 
     @TempDir
     static Path dir;
-    static S3ProxyProcess s3;
+    static S3ProxyServer s3;
     static FakeGcsServer gcs;
     static Path db;
 
     @BeforeAll
     static void setUp() throws Exception {
-        s3 = S3ProxyProcess.start(dir.resolve("s3proxy"), StoreE2E.freePort());
+        s3 = S3ProxyServer.start(dir.resolve("s3proxy"));
         try (S3Client admin = s3.admin()) {
             admin.createBucket(b -> b.bucket(BUCKET));
         }
         gcs = FakeGcsServer.start();
         gcs.createBucket("walship-gcs-exists");
         db = dir.resolve("app.db");
-        new PyWriter(db).run("--count", "3");
+        new Writer(db).run("--count", "3");
     }
 
     @AfterAll
@@ -61,9 +65,9 @@ class BadStoreInputTest {
 
     @Test
     void eachMistakeIsOneLineNamingTheReplicaAndTheFix() throws Exception {
-        int dead = StoreE2E.freePort();
-        Map<String, String> good = StoreE2E.s3Env(S3ProxyProcess.ACCESS_KEY, S3ProxyProcess.SECRET_KEY);
-        Map<String, String> wrong = StoreE2E.s3Env(S3ProxyProcess.ACCESS_KEY, WRONG_SECRET);
+        int dead = S3ProxyServer.freePort();
+        Map<String, String> good = S3ProxyServer.environment();
+        Map<String, String> wrong = S3ProxyServer.environment(WRONG_SECRET);
         List<Case> cases = List.of(
                 new Case("missing bucket", s3.url("no-such-bucket-e2e", "app"), good, "s3://no-such-bucket-e2e/app",
                         List.of("bucket no-such-bucket-e2e does not exist", "create it or fix the replica URL")),
@@ -104,8 +108,8 @@ class BadStoreInputTest {
 
     private static String checkReplicate(Case c) throws Exception {
         Path spool = Files.createTempDirectory(dir, "spool");
-        StoreE2E.Cli r = StoreE2E.cli(c.env(), 60, "replicate", "--db", db.toString(), "--replica", c.url(),
-                "--spool-dir", spool.toString(), "--sync-interval", StoreE2E.SYNC_INTERVAL);
+        RestoreCheck.Result r = RestoreCheck.cli(c.env(), 60, "replicate", "--db", db.toString(), "--replica", c.url(),
+                "--spool-dir", spool.toString(), "--sync-interval", E2E.SYNC_INTERVAL, "--admin-listen", "off");
         String p = judge("replicate", c, r);
         if (p == null && Files.isDirectory(spool.resolve("pending"))) {
             try (var s = Files.list(spool.resolve("pending"))) {
@@ -117,20 +121,20 @@ class BadStoreInputTest {
 
     private static String checkRestore(Case c) throws Exception {
         Path out = dir.resolve("restored-" + c.name().replace(' ', '-') + ".db");
-        StoreE2E.Cli r = StoreE2E.cli(c.env(), 60, "restore", "--replica", c.url(), "-o", out.toString());
+        RestoreCheck.Result r = RestoreCheck.cli(c.env(), 60, "restore", "--replica", c.url(), "-o", out.toString());
         String p = judge("restore", c, r);
         if (p == null && Files.exists(out)) p = "restore (" + c.name() + ") created " + out;
         return p;
     }
 
     /** Null when the run failed the way it should; otherwise what is wrong with it. */
-    private static String judge(String cmd, Case c, StoreE2E.Cli r) {
+    private static String judge(String cmd, Case c, RestoreCheck.Result r) {
         String what = cmd + " (" + c.name() + ", " + c.url() + "): ";
         System.out.println(cmd + " / " + c.name() + ": exit " + r.code() + ": " + r.all().strip());
-        List<String> lines = StoreE2E.lines(r.all());
+        List<String> lines = E2E.lines(r.all());
         List<String> errs = new ArrayList<>();
         if (r.code() == 0) errs.add("exit 0");
-        if (r.all().contains(S3ProxyProcess.SECRET_KEY) || r.all().contains(WRONG_SECRET)) errs.add("printed a secret key");
+        if (r.all().contains(S3ProxyServer.CREDENTIAL) || r.all().contains(WRONG_SECRET)) errs.add("printed a secret key");
         if (lines.size() != 1) errs.add(lines.size() + " lines instead of one");
         String line = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
         if (!line.contains(c.shownReplica())) errs.add("does not name the replica " + c.shownReplica());

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.walship.e2e.E2E;
+import dev.walship.e2e.RestoreCheck;
+import dev.walship.e2e.WalshipProcess;
+import dev.walship.e2e.Writer;
+import dev.walship.replica.s3.S3ProxyServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,31 +36,31 @@ class S3EndToEndTest {
 
     @Test
     void replicatesALiveRunToS3AndRestoresAnyInstant() throws Exception {
-        try (S3ProxyProcess s3 = S3ProxyProcess.start(dir.resolve("s3proxy"), StoreE2E.freePort());
+        try (S3ProxyServer s3 = S3ProxyServer.start(dir.resolve("s3proxy"));
              S3Client admin = s3.admin()) {
             admin.createBucket(b -> b.bucket(BUCKET));
             String url = s3.url(BUCKET, PREFIX);
-            Map<String, String> env = StoreE2E.s3Env(S3ProxyProcess.ACCESS_KEY, S3ProxyProcess.SECRET_KEY);
+            Map<String, String> env = S3ProxyServer.environment();
             Path db = dir.resolve("app.db");
-            try (PyWriter w = new PyWriter(db);
-                 WalshipChild ws = WalshipChild.start(db, url, null, env, dir.resolve("walship.log"))) {
+            try (Writer w = new Writer(db);
+                 WalshipProcess ws = WalshipProcess.start(db, url, env, dir.resolve("walship.log"))) {
                 w.run("--count", "1");
                 ws.awaitReplicating(60_000);
                 w.run("--duration", "8", "--sleep-ms", "5", "--schema-every", "400", "--blob", "600");
-                StoreE2E.sleep(1_000);
-                assertEquals(0, ws.term(), () -> "SIGTERM must end walship with exit 0:\n" + StoreE2E.tail(ws.log, 30));
+                E2E.sleep(1_000);
+                assertEquals(0, ws.term(), () -> "SIGTERM must end walship with exit 0:\n" + E2E.tail(ws.log, 30));
 
                 String log = ws.output();
-                assertFalse(log.contains(S3ProxyProcess.SECRET_KEY), "walship printed the secret key:\n" + log);
+                assertFalse(log.contains(S3ProxyServer.CREDENTIAL), "walship printed the secret key:\n" + log);
                 assertFalse(log.contains("replica unavailable"), () -> "a healthy store was reported unavailable:\n" + log);
                 assertTrue(log.contains("replicas=[s3://" + BUCKET + "/" + PREFIX),
                         () -> "the start line should name the s3 replica:\n" + log);
 
-                List<PyWriter.Commit> commits = w.commits();
+                List<Writer.Commit> commits = w.commits();
                 assertTrue(commits.size() > 200, "writer made only " + commits.size() + " commits");
 
                 // what walship left in the bucket: the layout of FORMAT.md, and a released lease
-                Set<String> objects = S3ProxyProcess.objects(admin, BUCKET, PREFIX);
+                Set<String> objects = S3ProxyServer.objects(admin, BUCKET, PREFIX);
                 assertTrue(objects.contains("walship-replica.json"), () -> "no manifest in " + objects);
                 assertTrue(objects.stream().anyMatch(o -> o.startsWith("snapshots/")), () -> "no snapshot in " + objects);
                 assertTrue(objects.stream().filter(o -> o.startsWith("L0/")).count() > 20, () -> "few L0 files: " + objects);
@@ -64,21 +69,21 @@ class S3EndToEndTest {
                 assertTrue(lease.path("expires").asLong() <= System.currentTimeMillis(),
                         () -> "a clean shutdown should release the lease: " + lease);
 
-                Path restores = dir.resolve("restores");
-                StoreE2E.assertLatestEquals(env, url, restores, w);
+                RestoreCheck rc = RestoreCheck.childProcess(url, env, dir.resolve("restores"));
+                rc.assertLatest(w);
 
-                StoreE2E.Window win = StoreE2E.window(env, url);
+                RestoreCheck.Window win = rc.window();
                 assertTrue(win.latestTxid() >= win.earliestTxid() + commits.size() - 2,
                         () -> "window " + win + " does not cover " + commits.size() + " commits");
                 assertTrue(win.latestTime() >= w.last().before(), "window ends before the last commit: " + win);
                 // 6 instants spread over the run, plus 2 right after commit boundaries
-                List<Long> instants = new ArrayList<>(StoreE2E.spread(win, 6));
+                List<Long> instants = new ArrayList<>(win.spread(6));
                 Random rnd = new Random(5);
                 for (int i = 0; i < 2; i++) {
-                    PyWriter.Commit k = commits.get(2 + rnd.nextInt(commits.size() - 2));
+                    Writer.Commit k = commits.get(2 + rnd.nextInt(commits.size() - 2));
                     instants.add(Math.max(win.earliestTime(), k.after() + rnd.nextInt(3)));
                 }
-                StoreE2E.assertAtTimes(env, url, restores, commits, instants, 3);
+                rc.assertAtTimes(commits, instants, t -> true, 3);
             }
         }
     }

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.walship.e2e.E2E;
+import dev.walship.e2e.RestoreCheck;
+import dev.walship.e2e.WalshipProcess;
+import dev.walship.e2e.Writer;
+import dev.walship.replica.s3.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -35,21 +40,20 @@ class S3OutageTest {
     @Test
     void survivesAStoreOutageAndCatchesUp() throws Exception {
         Path s3dir = dir.resolve("s3proxy");
-        int port = StoreE2E.freePort();
-        Map<String, String> env = StoreE2E.s3Env(S3ProxyProcess.ACCESS_KEY, S3ProxyProcess.SECRET_KEY);
+        Map<String, String> env = S3ProxyServer.environment();
         Path db = dir.resolve("app.db");
         Path wal = dir.resolve("app.db-wal");
-        S3ProxyProcess s3 = S3ProxyProcess.start(s3dir, port);
-        try (PyWriter w = new PyWriter(db)) {
+        S3ProxyServer s3 = S3ProxyServer.start(s3dir);
+        try (Writer w = new Writer(db)) {
             String url = s3.url(BUCKET, PREFIX);
             try (S3Client admin = s3.admin()) {
                 admin.createBucket(b -> b.bucket(BUCKET));
             }
-            try (WalshipChild ws = WalshipChild.start(db, url, null, env, dir.resolve("walship.log"))) {
+            try (WalshipProcess ws = WalshipProcess.start(db, url, env, dir.resolve("walship.log"))) {
                 w.run("--count", "1");
                 ws.awaitReplicating(60_000);
                 w.start("--duration", "27", "--sleep-ms", "5", "--blob", "600");
-                StoreE2E.sleep(4_000);
+                E2E.sleep(4_000);
 
                 // ---- outage ----
                 int spooledBefore = ws.spooled().size();
@@ -58,9 +62,9 @@ class S3OutageTest {
                 long walMax = 0;
                 long outageEnd = System.currentTimeMillis() + OUTAGE_MS;
                 while (System.currentTimeMillis() < outageEnd) {
-                    assertTrue(ws.isAlive(), () -> "walship died during the store outage:\n" + StoreE2E.tail(ws.log, 30));
+                    assertTrue(ws.isAlive(), () -> "walship died during the store outage:\n" + E2E.tail(ws.log, 30));
                     if (Files.exists(wal)) walMax = Math.max(walMax, Files.size(wal));
-                    StoreE2E.sleep(200);
+                    E2E.sleep(200);
                 }
                 int spooledDuring = ws.spooled().size();
                 int commitsDuring = w.commits().size() - commitsBefore;
@@ -72,18 +76,18 @@ class S3OutageTest {
                 assertTrue(spooledDuring >= spooledBefore + 20, "the spool should hold the outage's files: "
                         + spooledBefore + " before, " + spooledDuring + " at the end of the outage");
                 assertTrue(warningsDuring >= 1, () -> "walship never said the replica is unavailable:\n"
-                        + StoreE2E.tail(ws.log, 30));
+                        + E2E.tail(ws.log, 30));
 
                 // ---- the store comes back: same port, same data ----
-                s3 = S3ProxyProcess.start(s3dir, port);
+                s3 = S3ProxyServer.start(s3dir, s3.port);
                 long back = System.currentTimeMillis();
                 w.await(60_000);
                 try (S3Client admin = s3.admin()) {
                     awaitUploaded(ws, admin, 45_000);
                 }
                 long caughtUp = System.currentTimeMillis() - back;
-                assertTrue(ws.isAlive(), () -> "walship died after the outage:\n" + StoreE2E.tail(ws.log, 30));
-                assertEquals(0, ws.term(), () -> "SIGTERM must end walship with exit 0:\n" + StoreE2E.tail(ws.log, 30));
+                assertTrue(ws.isAlive(), () -> "walship died after the outage:\n" + E2E.tail(ws.log, 30));
+                assertEquals(0, ws.term(), () -> "SIGTERM must end walship with exit 0:\n" + E2E.tail(ws.log, 30));
 
                 String log = ws.output();
                 List<String> warnings = log.lines().filter(l -> l.contains("replica unavailable")).toList();
@@ -98,8 +102,8 @@ class S3OutageTest {
                 }
                 assertFalse(log.contains("lease lost") || log.contains("took over"),
                         () -> "walship lost its own lease over an outage:\n" + log);
-                assertFalse(log.contains(S3ProxyProcess.SECRET_KEY), "walship printed the secret key");
-                StoreE2E.assertLatestEquals(env, url, dir.resolve("restores"), w);
+                assertFalse(log.contains(S3ProxyServer.CREDENTIAL), "walship printed the secret key");
+                RestoreCheck.childProcess(url, env, dir.resolve("restores")).assertLatest(w);
             }
         } finally {
             s3.close();
@@ -107,19 +111,19 @@ class S3OutageTest {
     }
 
     /** Waits until every file in walship's spool is in the bucket (walship caught up while still running). */
-    private static void awaitUploaded(WalshipChild ws, S3Client admin, long timeoutMs) throws Exception {
+    private static void awaitUploaded(WalshipProcess ws, S3Client admin, long timeoutMs) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMs;
         Set<String> missing = new HashSet<>();
         while (System.currentTimeMillis() < deadline) {
-            assertTrue(ws.isAlive(), () -> "walship died while catching up:\n" + StoreE2E.tail(ws.log, 30));
-            Set<String> have = S3ProxyProcess.objects(admin, BUCKET, PREFIX);
+            assertTrue(ws.isAlive(), () -> "walship died while catching up:\n" + E2E.tail(ws.log, 30));
+            Set<String> have = S3ProxyServer.objects(admin, BUCKET, PREFIX);
             missing.clear();
             for (String f : ws.spooled()) if (!have.contains(f)) missing.add(f);
             if (missing.isEmpty()) return;
-            StoreE2E.sleep(250);
+            E2E.sleep(250);
         }
         fail("walship did not upload its spool within " + timeoutMs + " ms of the store coming back; still missing "
                 + missing.size() + " files, e.g. " + missing.stream().sorted().limit(3).toList() + "\n"
-                + StoreE2E.tail(ws.log, 20));
+                + E2E.tail(ws.log, 20));
     }
 }

@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.walship.e2e.E2E;
+import dev.walship.e2e.RestoreCheck;
+import dev.walship.e2e.WalshipProcess;
+import dev.walship.e2e.Writer;
+import dev.walship.replica.s3.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,27 +35,29 @@ class TwoSidecarsOneReplicaTest {
 
     @Test
     void secondSidecarOnTheSameReplicaIsRefused() throws Exception {
-        try (S3ProxyProcess s3 = S3ProxyProcess.start(dir.resolve("s3proxy"), StoreE2E.freePort());
+        try (S3ProxyServer s3 = S3ProxyServer.start(dir.resolve("s3proxy"));
              S3Client admin = s3.admin()) {
             admin.createBucket(b -> b.bucket(BUCKET));
             String url = s3.url(BUCKET, PREFIX);
-            Map<String, String> env = StoreE2E.s3Env(S3ProxyProcess.ACCESS_KEY, S3ProxyProcess.SECRET_KEY);
+            Map<String, String> env = S3ProxyServer.environment();
             Path db = dir.resolve("app.db");
             Path spoolA = dir.resolve("spool-a");
             Path spoolB = dir.resolve("spool-b");
-            try (PyWriter w = new PyWriter(db);
-                 WalshipChild first = WalshipChild.start(db, url, spoolA, env, dir.resolve("walship-1.log"))) {
+            try (Writer w = new Writer(db);
+                 WalshipProcess first = WalshipProcess.start(db, url, env, dir.resolve("walship-1.log"),
+                         "--spool-dir", spoolA.toString())) {
                 w.run("--count", "1");
                 first.awaitReplicating(60_000);
                 w.start("--duration", "9", "--sleep-ms", "5");
-                StoreE2E.sleep(1_500);
+                E2E.sleep(1_500);
 
                 long t0 = System.currentTimeMillis();
                 int code;
                 List<String> secondLines;
-                try (WalshipChild second = WalshipChild.start(db, url, spoolB, env, dir.resolve("walship-2.log"))) {
+                try (WalshipProcess second = WalshipProcess.start(db, url, env, dir.resolve("walship-2.log"),
+                        "--spool-dir", spoolB.toString())) {
                     code = second.waitFor(30_000);
-                    secondLines = StoreE2E.lines(second.output()).stream().filter(l -> !l.startsWith("=== ")).toList();
+                    secondLines = E2E.lines(second.output()).stream().filter(l -> !l.startsWith("=== ")).toList();
                 }
                 long took = System.currentTimeMillis() - t0;
                 assertNotEquals(0, code, () -> "the second sidecar must fail: " + secondLines);
@@ -61,7 +68,7 @@ class TwoSidecarsOneReplicaTest {
                 assertTrue(line.contains("s3://" + BUCKET + "/" + PREFIX), () -> "the line should name the replica: " + line);
                 assertTrue(line.contains("stop that sidecar"), () -> "the line should say what to do: " + line);
                 assertEquals(1, secondLines.size(), () -> "the refusal should be one line: " + secondLines);
-                assertFalse(String.join("\n", secondLines).contains(S3ProxyProcess.SECRET_KEY));
+                assertFalse(String.join("\n", secondLines).contains(S3ProxyServer.CREDENTIAL));
                 assertEquals(List.of(), listing(spoolB.resolve("pending")), "the refused sidecar spooled data");
 
                 // the first still holds the lease and keeps replicating
@@ -69,18 +76,18 @@ class TwoSidecarsOneReplicaTest {
                         b -> b.bucket(BUCKET).key(PREFIX + "/lease.json")).asByteArray());
                 assertEquals(Files.readString(spoolA.resolve("owner-id")).trim(), lease.path("owner").asText(),
                         () -> "the lease changed hands: " + lease);
-                assertTrue(first.isAlive(), () -> "the first sidecar died:\n" + StoreE2E.tail(first.log, 30));
+                assertTrue(first.isAlive(), () -> "the first sidecar died:\n" + E2E.tail(first.log, 30));
                 int commitsAtRefusal = w.commits().size();
                 w.await(60_000);
                 assertTrue(w.commits().size() > commitsAtRefusal + 100, "the writer barely wrote after the refusal");
-                StoreE2E.sleep(1_000);
-                assertTrue(first.isAlive(), () -> "the first sidecar died:\n" + StoreE2E.tail(first.log, 30));
-                assertEquals(0, first.term(), () -> "SIGTERM must end walship with exit 0:\n" + StoreE2E.tail(first.log, 30));
+                E2E.sleep(1_000);
+                assertTrue(first.isAlive(), () -> "the first sidecar died:\n" + E2E.tail(first.log, 30));
+                assertEquals(0, first.term(), () -> "SIGTERM must end walship with exit 0:\n" + E2E.tail(first.log, 30));
                 String log = first.output();
                 assertFalse(log.contains("lease lost") || log.contains("took over") || log.contains(" ERROR "),
                         () -> "the first sidecar was disturbed:\n" + log);
 
-                StoreE2E.assertLatestEquals(env, url, dir.resolve("restores"), w);
+                RestoreCheck.childProcess(url, env, dir.resolve("restores")).assertLatest(w);
             }
         }
     }
