@@ -266,7 +266,7 @@ public final class DatabaseFollower implements Closeable {
 
         WalShipper.Shipped s;
         try {
-            s = WalShipper.ship(walFile, walSource, pos, lastTxid, nextTime(), checksum, spool);
+            s = WalShipper.ship(walFile, walSource, pos, lastTxid, this::nextTime, checksum, spool);
         } catch (WalException e) {
             throw new ContinuityBreak("WAL changed while walship copied it: " + e.getMessage(), e);
         } catch (IOException e) {

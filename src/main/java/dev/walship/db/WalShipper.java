@@ -41,9 +41,12 @@ final class WalShipper {
      * Ships everything committed after {@code from}. Updates {@code checksum} in place; if this
      * throws, the checksum table is no longer trustworthy and the caller must take a snapshot.
      */
-    static Shipped ship(FileChannel wal, String walSource, WalPosition from, long lastTxid, long time,
-                        DbChecksum checksum, Spool spool) throws IOException {
+    static Shipped ship(FileChannel wal, String walSource, WalPosition from, long lastTxid,
+                        java.util.function.LongSupplier clock, DbChecksum checksum, Spool spool) throws IOException {
         WalScan scan = WalReader.scan(wal, from, walSource);
+        // The time is read after the scan: every transaction it found had committed by then, so a
+        // restore --to T can never include one committed after T.
+        long time = clock.getAsLong();
         List<CommittedTxn> txns = scan.txns();
         if (txns.isEmpty()) return new Shipped(scan, from, null, lastTxid + 1, lastTxid, time);
 
