@@ -126,21 +126,17 @@ class DatabaseFollowerTest {
     @Test
     void ownCheckpointsRestartTheWalWithoutASnapshot() throws Exception {
         Fixture fx = fixture(dir);
-        Path db = fx.db();
-        Spool spool = fx.spool();
-        FileReplica replica = fx.replica();
-        ReplicaSync rs = fx.rs();
-        try (DatabaseFollower f = follower(db, spool, 40)) {
-            Process w = startWriter(db, 1500, 0, "PASSIVE");
-            follow(f, w, rs);
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 40)) {
+            Process w = startWriter(fx.db(), 1500, 0, "PASSIVE");
+            follow(f, w, fx.rs());
             FollowerMetrics m = f.metrics();
             assertTrue(m.checkpoints.get() >= 5, "walship checkpointed " + m.checkpoints.get() + " times");
             assertEquals(0, m.breaks.get(), "every WAL restart after walship's own checkpoint must be followed");
             assertEquals(1, m.snapshots.get(), "only the initial snapshot");
-            assertTrue(Files.size(DbFiles.wal(db)) < 2L << 20, "WAL stays bounded: " + Files.size(DbFiles.wal(db)));
+            assertTrue(Files.size(DbFiles.wal(fx.db())) < 2L << 20, "WAL stays bounded: " + Files.size(DbFiles.wal(fx.db())));
             assertEquals(1501, f.lastTxid(), "one txid per commit after the initial snapshot");
         }
-        assertRestoreEqualsSource(db, replica);
+        assertRestoreEqualsSource(fx.db(), fx.replica());
     }
 
     @Test
@@ -162,86 +158,70 @@ class DatabaseFollowerTest {
     @Test
     void resumesAfterRestartWithoutSnapshot() throws Exception {
         Fixture fx = fixture(dir);
-        Path db = fx.db();
-        Spool spool = fx.spool();
-        FileReplica replica = fx.replica();
-        ReplicaSync rs = fx.rs();
         long first;
-        try (DatabaseFollower f = follower(db, spool, 1000)) {
-            follow(f, startWriter(db, 200, 0, "PASSIVE"), rs);
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 1000)) {
+            follow(f, startWriter(fx.db(), 200, 0, "PASSIVE"), fx.rs());
             first = f.lastTxid();
         }
-        try (DatabaseFollower f = follower(db, spool, 1000)) {
-            assertEquals(0, f.metrics().snapshots.get(), "a clean restart resumes from the spool");
-            follow(f, startWriter(db, 200, 0, "PASSIVE"), rs);
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 1000)) {
+            assertEquals(0, f.metrics().snapshots.get(), "a clean restart resumes from the fx.spool()");
+            follow(f, startWriter(fx.db(), 200, 0, "PASSIVE"), fx.rs());
             assertEquals(first + 200, f.lastTxid());
         }
-        assertRestoreEqualsSource(db, replica);
+        assertRestoreEqualsSource(fx.db(), fx.replica());
     }
 
     @Test
     void databaseReplacedUnderneathIsAnsweredWithASnapshotOfTheNewFile() throws Exception {
         Fixture fx = fixture(dir);
-        Path db = fx.db();
-        Spool spool = fx.spool();
-        FileReplica replica = fx.replica();
-        ReplicaSync rs = fx.rs();
-        try (DatabaseFollower f = follower(db, spool, 1000)) {
-            follow(f, startWriter(db, 100, 0, "PASSIVE"), rs);
-            // Another database is moved over the file (a restore done by hand, a deploy that ships a db).
-            Path other = dir.resolve("other.db");
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 1000)) {
+            follow(f, startWriter(fx.db(), 100, 0, "PASSIVE"), fx.rs());
+            // Another database is moved over the file (a restore done by hand, a deploy that ships a fx.db()).
+            Path other = dir.resolve("other.fx.db()");
             createDb(other);
-            follow(f, startWriter(other, 30, 0, "PASSIVE"), rs);
+            follow(f, startWriter(other, 30, 0, "PASSIVE"), fx.rs());
             Files.deleteIfExists(DbFiles.wal(other));
             Files.deleteIfExists(DbFiles.shm(other));
-            Files.move(other, db, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(other, fx.db(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             long before = f.metrics().snapshots.get();
             f.step();
             assertEquals(before + 1, f.metrics().snapshots.get(), "a replaced database needs a fresh snapshot");
-            follow(f, startWriter(db, 50, 0, "PASSIVE"), rs);
+            follow(f, startWriter(fx.db(), 50, 0, "PASSIVE"), fx.rs());
         }
-        assertRestoreEqualsSource(db, replica);
+        assertRestoreEqualsSource(fx.db(), fx.replica());
     }
 
     @Test
     void pageSizeChangedWhileStoppedIsAnsweredWithASnapshot() throws Exception {
         Fixture fx = fixture(dir);
-        Path db = fx.db();
-        Spool spool = fx.spool();
-        FileReplica replica = fx.replica();
-        ReplicaSync rs = fx.rs();
-        try (DatabaseFollower f = follower(db, spool, 1000)) {
-            follow(f, startWriter(db, 100, 0, "PASSIVE"), rs);
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 1000)) {
+            follow(f, startWriter(fx.db(), 100, 0, "PASSIVE"), fx.rs());
         }
         Process p = new ProcessBuilder("python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1],"
                 + " isolation_level=None); c.execute('PRAGMA journal_mode=DELETE'); c.execute('PRAGMA page_size=8192');"
-                + " c.execute('VACUUM'); c.execute('PRAGMA journal_mode=WAL'); c.close()", db.toString()).inheritIO().start();
+                + " c.execute('VACUUM'); c.execute('PRAGMA journal_mode=WAL'); c.close()", fx.db().toString()).inheritIO().start();
         assertEquals(0, p.waitFor());
-        try (DatabaseFollower f = follower(db, spool, 1000)) {
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 1000)) {
             assertEquals(1, f.metrics().snapshots.get(), "new page size, new snapshot");
-            follow(f, startWriter(db, 50, 0, "PASSIVE"), rs);
+            follow(f, startWriter(fx.db(), 50, 0, "PASSIVE"), fx.rs());
         }
-        assertRestoreEqualsSource(db, replica);
+        assertRestoreEqualsSource(fx.db(), fx.replica());
     }
 
     @Test
     void aCorruptCommittedFrameIsNotShippedAndIsReported() throws Exception {
         Fixture fx = fixture(dir);
-        Path db = fx.db();
-        Spool spool = fx.spool();
-        FileReplica replica = fx.replica();
-        ReplicaSync rs = fx.rs();
-        try (DatabaseFollower f = follower(db, spool, 100_000)) {
-            follow(f, startWriter(db, 20, 0, "PASSIVE"), rs);
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 100_000)) {
+            follow(f, startWriter(fx.db(), 20, 0, "PASSIVE"), fx.rs());
             assertEquals(21, f.lastTxid());
         }
         // walship restarts; a writer appends frames and one byte of the first new frame rots before walship reads it.
-        try (DatabaseFollower f = follower(db, spool, 100_000)) {
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 100_000)) {
             long before = f.lastTxid();
-            long walLength = Files.size(DbFiles.wal(db));
-            Process w = startWriter(db, 5, 0, "PASSIVE");
+            long walLength = Files.size(DbFiles.wal(fx.db()));
+            Process w = startWriter(fx.db(), 5, 0, "PASSIVE");
             assertEquals(0, w.waitFor());
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(DbFiles.wal(db),
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(DbFiles.wal(fx.db()),
                     java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
                 long at = walLength + 24 + 100; // inside the page of the first new frame
