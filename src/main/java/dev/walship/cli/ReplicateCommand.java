@@ -69,6 +69,15 @@ public final class ReplicateCommand implements Callable<Integer> {
             description = "Bearer token for the admin API, read from FILE; required to listen beyond loopback.")
     String adminTokenFile;
 
+    @Option(names = "--keep-labels", paramLabel = "N",
+            description = "Labelled (deploy) snapshots kept pinned per replica, newest first (default 10).")
+    String keepLabels;
+
+    @Option(names = "--restore-if-missing",
+            description = "Before replicating, restore each database whose file does not exist from the replica holding"
+                    + " the newest txid (a new VM). Works with --config too.")
+    boolean restoreIfMissing;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default) or debug.")
     String logLevel;
 
@@ -83,6 +92,16 @@ public final class ReplicateCommand implements Callable<Integer> {
         if (encryptionKeyFile != null) {
             byte[] key = dev.walship.replica.crypto.EncryptingReplica.loadKey(encryptionKeyFile);
             for (var d : cfg.dbs()) keys.put(d.name(), key);
+        }
+        if (restoreIfMissing) {
+            for (var d : cfg.dbs()) {
+                byte[] key = d.encryptionKey() != null ? d.encryptionKey().bytes() : keys.get(d.name());
+                try {
+                    dev.walship.restore.RestoreIfMissing.run(d, key);
+                } catch (java.io.IOException e) {
+                    throw new CliException(CliException.FAILED, "--restore-if-missing: " + e.getMessage(), e);
+                }
+            }
         }
         Sidecar sidecar = new Sidecar(cfg, Clock.systemUTC(), keys);
         AdminServer admin = bindAdmin(cfg.admin(), sidecar);
@@ -124,6 +143,7 @@ public final class ReplicateCommand implements Callable<Integer> {
         put(overrides, "max-lag", maxLag);
         put(overrides, "admin-listen", adminListen);
         put(overrides, "admin-token-file", adminTokenFile);
+        put(overrides, "keep-labels", keepLabels);
         put(overrides, "log-level", logLevel);
         put(overrides, "log-format", logFormat);
         if (config != null) {

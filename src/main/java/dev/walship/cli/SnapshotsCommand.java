@@ -3,7 +3,9 @@ package dev.walship.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.walship.replica.Labels;
 import dev.walship.replica.ReplicaClient;
+import dev.walship.replica.ReplicaSync;
 import dev.walship.restore.RestoreWindow;
 import dev.walship.segment.FileInfo;
 import java.io.PrintWriter;
@@ -38,8 +40,9 @@ public final class SnapshotsCommand implements Callable<Integer> {
             List<FileInfo> snaps = files.stream().filter(FileInfo::isSnapshot)
                     .sorted(Comparator.comparingLong(FileInfo::maxTxid)).toList();
             Optional<RestoreWindow> window = RestoreWindow.of(files);
+            Labels labels = ReplicaSync.readLabels(client);
             if (json) {
-                out.println(toJson(client.url(), window, snaps, files.size()));
+                out.println(toJson(client.url(), window, snaps, files.size(), labels));
                 return 0;
             }
             if (window.isEmpty()) {
@@ -50,16 +53,22 @@ public final class SnapshotsCommand implements Callable<Integer> {
             out.printf("replica   %s%n", client.url());
             out.printf("earliest  txid %d  %s%n", w.earliestTxid(), Instant.ofEpochMilli(w.earliestTime()));
             out.printf("latest    txid %d  %s%n", w.latestTxid(), Instant.ofEpochMilli(w.latestTime()));
-            out.printf("%n%-10s %-26s %12s%n", "TXID", "TIME", "SIZE");
+            out.printf("%n%-10s %-26s %12s  %s%n", "TXID", "TIME", "SIZE", "LABELS");
             for (FileInfo s : snaps) {
-                out.printf("%-10d %-26s %12d%n", s.maxTxid(), Instant.ofEpochMilli(s.maxTime()), s.size());
+                out.printf("%-10d %-26s %12d  %s%n", s.maxTxid(), Instant.ofEpochMilli(s.maxTime()), s.size(),
+                        String.join(", ", labelsOf(labels, s)));
             }
             return 0;
         }
     }
 
-    private static String toJson(String url, Optional<RestoreWindow> window, List<FileInfo> snaps, int files)
-            throws Exception {
+    /** Labels naming this snapshot (a label names a txid; a snapshot at that txid restores it). */
+    private static List<String> labelsOf(Labels labels, FileInfo snap) {
+        return labels.labels().stream().filter(l -> l.txid() == snap.maxTxid()).map(Labels.Label::label).toList();
+    }
+
+    private static String toJson(String url, Optional<RestoreWindow> window, List<FileInfo> snaps, int files,
+                                 Labels labels) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
         root.put("replica", url);
@@ -80,7 +89,18 @@ public final class SnapshotsCommand implements Callable<Integer> {
             n.put("txid", s.maxTxid());
             n.put("time", Instant.ofEpochMilli(s.maxTime()).toString());
             n.put("size", s.size());
-            n.putNull("label");
+            List<String> names = labelsOf(labels, s);
+            if (names.isEmpty()) n.putNull("label"); else n.put("label", names.get(names.size() - 1));
+            ArrayNode all = n.putArray("labels");
+            names.forEach(all::add);
+        }
+        ArrayNode ls = root.putArray("labels");
+        for (Labels.Label l : labels.labels()) {
+            ObjectNode n = ls.addObject();
+            n.put("label", l.label());
+            n.put("txid", l.txid());
+            n.put("time", Instant.ofEpochMilli(l.time()).toString());
+            n.put("created", Instant.ofEpochMilli(l.created()).toString());
         }
         return m.writeValueAsString(root);
     }

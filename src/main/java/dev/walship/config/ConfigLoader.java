@@ -104,7 +104,7 @@ public final class ConfigLoader {
         Map<String, Setting> values = new LinkedHashMap<>();
         List<String> known = new ArrayList<>(Keys.DB);
         known.removeAll(List.of(Keys.PATH, Keys.REPLICAS));
-        known.addAll(List.of(Keys.LOG_LEVEL, Keys.LOG_FORMAT, Keys.ADMIN_LISTEN, Keys.ADMIN_TOKEN));
+        known.addAll(List.of(Keys.LOG_LEVEL, Keys.LOG_FORMAT, Keys.ADMIN_LISTEN, Keys.ADMIN_TOKEN, Keys.KEEP_LABELS));
         for (Map.Entry<String, String> e : (overrides == null ? Map.<String, String>of() : overrides).entrySet()) {
             String key = e.getKey() == null ? "" : e.getKey().replaceFirst("^--", "");
             String flag = "--" + key;
@@ -155,12 +155,13 @@ public final class ConfigLoader {
         String level = topValue(top, Keys.LOG_LEVEL, Defaults.LOG_LEVEL, p, redacted);
         String format = topValue(top, Keys.LOG_FORMAT, Defaults.LOG_FORMAT, p, redacted);
         AdminConfig admin = admin(top, p, redacted);
+        int keepLabels = keepLabels(top, p, redacted);
         if (p.isEmpty()) {
             Rules.acrossDbs(dbs, prefix, p);
         }
         p.throwIfAny();
         try {
-            return new SidecarConfig(dbs, level, format, redacted, admin);
+            return new SidecarConfig(dbs, level, format, redacted, admin, keepLabels);
         } catch (IllegalArgumentException e) {
             // Unreachable while the loader's checks mirror the record's; kept so a drift is still reported.
             p.addAll(List.of(e.getMessage().split("\n")));
@@ -195,6 +196,18 @@ public final class ConfigLoader {
             p.add(listen.keyPath(), listen.redact(e.getMessage()));
             return null;
         }
+    }
+
+    private static int keepLabels(Section top, Problems p, Set<String> redacted) {
+        Setting s = top.values.get(Keys.KEEP_LABELS);
+        if (s == null) return Defaults.KEEP_LABELS;
+        String v = s.text().strip();
+        if (!v.matches("\\d{1,4}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > 1000) {
+            p.add(s.keyPath(), s.redact("\"" + v + "\" is not a number of labels 1-1000 (default " + Defaults.KEEP_LABELS + ")"));
+            return Defaults.KEEP_LABELS;
+        }
+        if (s.secret()) redacted.add(Keys.KEEP_LABELS);
+        return Integer.parseInt(v);
     }
 
     private static String topValue(Section top, String key, String fallback, Problems p, Set<String> redacted) {

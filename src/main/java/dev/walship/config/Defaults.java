@@ -19,6 +19,8 @@ public final class Defaults {
     public static final long SPOOL_MAX_BYTES = 4L * 1024 * 1024 * 1024;
     /** /healthz turns 503 when a commit waits longer than this to reach every replica. */
     public static final Duration MAX_LAG = Duration.ofMinutes(1);
+    /** Labelled (deploy) snapshots kept, whatever their age: enough to roll back across several deploys. */
+    public static final int KEEP_LABELS = 10;
     /** The admin HTTP API (health, metrics, status): loopback only unless a token is set. */
     public static final String ADMIN_LISTEN = "127.0.0.1:9090";
     public static final String LOG_LEVEL = "info";

@@ -26,6 +26,7 @@ final class Describer {
         put(c, root, "", Keys.LOG_FORMAT, c.logFormat());
         put(c, root, "", Keys.ADMIN_LISTEN, c.admin().listen());
         if (c.admin().token() != null) root.put(Keys.ADMIN_TOKEN, REDACTED);
+        put(c, root, "", Keys.KEEP_LABELS, Integer.toString(c.keepLabels()));
         ArrayNode dbs = root.putArray(Keys.DBS);
         for (int i = 0; i < c.dbs().size(); i++) {
             DbConfig db = c.dbs().get(i);

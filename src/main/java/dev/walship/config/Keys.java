@@ -31,6 +31,7 @@ final class Keys {
     static final String MAX_LAG = "max-lag";
     static final String ADMIN_LISTEN = "admin-listen";
     static final String ADMIN_TOKEN = "admin-token";
+    static final String KEEP_LABELS = "keep-labels";
     static final String URL = "url";
     static final String TYPE = "type";
     static final String FILE_SUFFIX = "-file";
@@ -50,7 +51,7 @@ final class Keys {
             ENCRYPTION_KEY, WAIT_FOR_LEASE, MAX_LAG);
     /** Settings that identify one database, so sharing them through {@code defaults:} makes no sense. */
     static final List<String> DB_ONLY = List.of(PATH, NAME, REPLICAS, SPOOL_DIR);
-    static final List<String> TOP = List.of(LOG_LEVEL, LOG_FORMAT, ADMIN_LISTEN, ADMIN_TOKEN, DEFAULTS, DBS);
+    static final List<String> TOP = List.of(LOG_LEVEL, LOG_FORMAT, ADMIN_LISTEN, ADMIN_TOKEN, KEEP_LABELS, DEFAULTS, DBS);
     static final List<String> DB = concat(DB_ONLY, TUNABLES);
     /** Keys of a replica in map form (file: path; s3: bucket, path and the rest; gcs: bucket, path, credentials). */
     static final List<String> REPLICA = List.of(URL, TYPE, PATH, BUCKET, ENDPOINT, REGION, PATH_STYLE, CHECKSUM_MODE,

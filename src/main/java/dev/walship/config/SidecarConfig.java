@@ -13,9 +13,10 @@ import java.util.Set;
  * @param redactedKeys key paths (as {@link #describe()} prints them, e.g. {@code dbs[0].name}) whose values came
  *                     from a secret file and must never be printed
  * @param admin        the admin HTTP API's address and token ({@link AdminConfig#defaults()} when null)
+ * @param keepLabels   how many labelled snapshots each replica keeps pinned, newest first (at least 1)
  */
 public record SidecarConfig(List<DbConfig> dbs, String logLevel, String logFormat, Set<String> redactedKeys,
-                            AdminConfig admin) {
+                            AdminConfig admin, int keepLabels) {
 
     public SidecarConfig {
         Problems p = new Problems();
@@ -26,6 +27,7 @@ public record SidecarConfig(List<DbConfig> dbs, String logLevel, String logForma
         logFormat = logFormat == null ? null : logFormat.strip().toLowerCase(Locale.ROOT);
         p.check(Keys.LOG_LEVEL, Rules.logLevel(logLevel));
         p.check(Keys.LOG_FORMAT, Rules.logFormat(logFormat));
+        p.check(Keys.KEEP_LABELS, keepLabels < 1 || keepLabels > 1000 ? "must be 1-1000 (default " + Defaults.KEEP_LABELS + ")" : null);
         if (p.isEmpty()) {
             Rules.acrossDbs(dbs, i -> "dbs[" + i + "].", p);
         }
@@ -33,6 +35,12 @@ public record SidecarConfig(List<DbConfig> dbs, String logLevel, String logForma
         dbs = List.copyOf(dbs);
         redactedKeys = redactedKeys == null ? Set.of() : Set.copyOf(redactedKeys);
         admin = admin == null ? AdminConfig.defaults() : admin;
+    }
+
+    /** A configuration keeping the default number of labels. */
+    public SidecarConfig(List<DbConfig> dbs, String logLevel, String logFormat, Set<String> redactedKeys,
+                         AdminConfig admin) {
+        this(dbs, logLevel, logFormat, redactedKeys, admin, Defaults.KEEP_LABELS);
     }
 
     /** A configuration with the default admin API. */

@@ -104,6 +104,23 @@ public final class DatabaseFollower implements Closeable {
         return lastTxid;
     }
 
+    /** When walship copied {@link #lastTxid()} (epoch ms). */
+    public long lastTime() {
+        return lastTime;
+    }
+
+    /**
+     * Ships every commit up to now, then takes a snapshot of that state (same txid as the last commit) into
+     * the spool: the base of a labelled snapshot. Call on the follower's thread only.
+     */
+    public dev.walship.segment.FileInfo snapshotNow(String reason) throws IOException {
+        if (!inode.equals(DbFiles.identity(settings.db()))) step(); // a replaced database gets its own snapshot first
+        snapshot(reason, false);
+        return lastSnapshot;
+    }
+
+    private dev.walship.segment.FileInfo lastSnapshot;
+
     /**
      * True when the WAL is still longer than the checkpoint threshold after a step: the writer
      * outpaces one step per sync interval, so the next step should run at once.
@@ -482,6 +499,7 @@ public final class DatabaseFollower implements Closeable {
             maybeSaveChecksum(true);
             witness.forget();
             witness.observe(pos);
+            lastSnapshot = t.file();
             metrics.recordSnapshot(System.nanoTime() - started, t.file().size(), txid, time);
             log.info("snapshot db={} txid={} pages={} reason=\"{}\"", settings.name(), txid, t.dbSize(), reason);
             renewReader();

@@ -78,6 +78,10 @@ public final class Sidecar {
         for (DbRunner r : runners) r.wake();
     }
 
+    public SidecarConfig config() {
+        return config;
+    }
+
     /** One runner per configured database, in config order (filled by {@link #start()}); a live view. */
     public List<DbRunner> runners() {
         return runners;
@@ -106,6 +110,10 @@ public final class Sidecar {
         private volatile Phase phase = Phase.OPENING_REPLICAS;
         /** Set once the follower's last sync after a stop request is in the spool. */
         private volatile boolean finalSyncDone;
+        /** Work for the follower's thread (labelled snapshots, in-place restores), run between steps. */
+        private final java.util.concurrent.ConcurrentLinkedQueue<Queued> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** Held while a restore of this database runs; a second one is refused. */
+        private final java.util.concurrent.atomic.AtomicBoolean restoring = new java.util.concurrent.atomic.AtomicBoolean();
 
         DbRunner(DbConfig db) {
             this.db = db;
@@ -130,6 +138,60 @@ public final class Sidecar {
         void wake() {
             synchronized (signal) {
                 signal.notifyAll();
+            }
+        }
+
+        /** The database's replication thread's work, as seen by the admin API. */
+        @FunctionalInterface
+        public interface FollowerTask<T> {
+            T run(DatabaseFollower follower) throws IOException;
+        }
+
+        /**
+         * Runs {@code task} on this database's replication thread (between two steps, so it never races the
+         * follower) and wakes the uploaders afterwards. Fails at once unless the database is replicating.
+         */
+        public <T> java.util.concurrent.CompletableFuture<T> submit(FollowerTask<T> task) {
+            var result = new java.util.concurrent.CompletableFuture<T>();
+            if (phase != Phase.REPLICATING || stopping) {
+                result.completeExceptionally(new IllegalStateException("db " + db.name() + " is not replicating ("
+                        + (stopping ? "walship is stopping" : phase.name().toLowerCase(java.util.Locale.ROOT)) + ")"));
+                return result;
+            }
+            tasks.add(new Queued(() -> {
+                try {
+                    result.complete(task.run(follower));
+                } catch (IOException | RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            }, result));
+            wake();
+            if (phase == Phase.STOPPED) failTasks(); // the thread ended meanwhile: nobody else will
+            return result;
+        }
+
+        /** Claims the right to restore this database; false while another restore runs. Release with {@link #endRestore()}. */
+        public boolean beginRestore() {
+            return restoring.compareAndSet(false, true);
+        }
+
+        public void endRestore() {
+            restoring.set(false);
+        }
+
+        /** Wakes the upload threads so that new spool files go out now. */
+        public void uploadNow() {
+            wakeUploaders();
+        }
+
+        private void runTasks() {
+            for (Queued q; (q = tasks.poll()) != null; ) q.run().run();
+        }
+
+        /** Fails what is still queued once the thread ends. */
+        private void failTasks() {
+            for (Queued q; (q = tasks.poll()) != null; ) {
+                q.future().completeExceptionally(new IllegalStateException("db " + db.name() + " stopped replicating"));
             }
         }
 
@@ -177,6 +239,7 @@ public final class Sidecar {
                 if (follower != null) follower.close();
                 for (ReplicaClient c : clients) closeQuietly(c);
                 phase = Phase.STOPPED;
+                failTasks();
             }
         }
 
@@ -224,15 +287,17 @@ public final class Sidecar {
                         backoff = Math.min(Math.max(backoff * 2, 100), 10_000);
                         log.warn("sync failed, retrying db={} in={}ms error=\"{}\"", db.name(), backoff, e.getMessage());
                     }
+                    if (!last) runTasks();
                     wakeUploaders();
                     if (last) return;
+                    if (!tasks.isEmpty()) continue;
                     long wait = Math.max(backoff, db.syncInterval().toMillis());
                     if (backoff == 0 && follower.behind()) wait = 5; // the writer outpaces us: catch up first
                     if (watcher != null && backoff == 0) {
                         watcher.await(wait);
                     } else {
                         synchronized (signal) {
-                            if (!stopping) signal.wait(wait);
+                            if (!stopping && tasks.isEmpty()) signal.wait(wait);
                         }
                     }
                 }
@@ -308,6 +373,8 @@ public final class Sidecar {
             }
         }
     }
+
+    private record Queued(Runnable run, java.util.concurrent.CompletableFuture<?> future) {}
 
     private static void joinQuietly(Thread t) {
         try {

@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP API on the JDK's built-in server: {@code GET /healthz}, {@code GET /metrics} (Prometheus text) and
- * {@code GET /v1/status} (JSON), served by two threads. See docs/ADMIN.md.
+ * {@code GET /v1/status} (JSON), and the deploy hooks {@code POST /v1/snapshots} and {@code POST /v1/restore}
+ * ({@link DeployHooks}), served by {@value #THREADS} threads. See docs/ADMIN.md.
  *
- * <p>Endpoints are routes of a method and an exact path. A route marked mutating (snapshots and restores, to come)
+ * <p>Endpoints are routes of a method and an exact path. A route marked mutating (the deploy hooks)
  * is only reached with {@code Authorization: Bearer <admin-token>} ({@link BearerAuth}); without a configured token
  * mutating routes are refused, whatever the address. Every request body is held to {@link #MAX_BODY_BYTES}, and the JDK
  * server closes connections whose headers take longer than {@value #HEADER_TIMEOUT_SECONDS}s or whose exchange
@@ -44,7 +45,10 @@ public final class AdminServer implements Closeable {
      */
     static final int MAX_DISCARD_BYTES = 1024 * 1024;
     static final int HEADER_TIMEOUT_SECONDS = 10;
-    static final int EXCHANGE_TIMEOUT_SECONDS = 30;
+    /** A deploy hook may wait up to {@link HookBody#MAX_TIMEOUT} for durability; the exchange limit must allow it. */
+    static final int EXCHANGE_TIMEOUT_SECONDS = (int) HookBody.MAX_TIMEOUT.toSeconds() + 60;
+    /** Serving threads: a deploy hook holds one for its whole wait, health checks must still get through. */
+    static final int THREADS = 4;
     static final String TEXT = "text/plain; charset=utf-8";
     static final String JSON = "application/json";
 
@@ -85,6 +89,7 @@ public final class AdminServer implements Closeable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final AdminMetrics metrics;
+    private final DeployHooks hooks;
     /** path -> method -> route; complete before {@link #start()}, read-only afterwards. */
     private final Map<String, Map<String, Route>> routes = new LinkedHashMap<>();
 
@@ -95,7 +100,8 @@ public final class AdminServer implements Closeable {
         this.server = server;
         this.metrics = new AdminMetrics(sidecar, clock);
         AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(2, r -> {
+        this.hooks = new DeployHooks(sidecar, clock, sidecar.config().keepLabels());
+        this.executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "walship-admin-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -105,6 +111,8 @@ public final class AdminServer implements Closeable {
         route("GET", "/healthz", false, this::healthz);
         route("GET", "/metrics", false, this::metrics);
         route("GET", "/v1/status", false, this::status);
+        route("POST", "/v1/snapshots", true, r -> hook(r, HookBody::snapshot, hooks::snapshot));
+        route("POST", "/v1/restore", true, r -> hook(r, HookBody::restore, hooks::restore));
     }
 
     /**
@@ -143,7 +151,8 @@ public final class AdminServer implements Closeable {
     /** Starts serving. */
     public void start() {
         server.start();
-        log.info("admin API listening on http://{} (/healthz, /metrics, /v1/status)", hostPort());
+        log.info("admin API listening on http://{} (/healthz, /metrics, /v1/status, POST /v1/snapshots, POST /v1/restore)",
+                hostPort());
     }
 
     /** The bound address (with the real port when admin-listen gave port 0). */
@@ -161,6 +170,32 @@ public final class AdminServer implements Closeable {
         InetSocketAddress a = address();
         String host = a.getAddress().getHostAddress();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    @FunctionalInterface
+    private interface BodyParser {
+        HookBody parse(byte[] body) throws HookBody.Invalid;
+    }
+
+    @FunctionalInterface
+    private interface HookCall {
+        com.fasterxml.jackson.databind.node.ObjectNode run(HookBody body) throws HookFailure;
+    }
+
+    /** A deploy hook: 400 for a bad body, the hook's own status and JSON error when it fails, 200 and JSON otherwise. */
+    private Response hook(Request r, BodyParser parser, HookCall call) {
+        try {
+            return json(200, call.run(parser.parse(r.body())));
+        } catch (HookBody.Invalid e) {
+            return json(400, HookFailure.JSON.createObjectNode().put("error", e.getMessage()));
+        } catch (HookFailure e) {
+            log.warn("admin request failed path={} status={} error=\"{}\"", r.path(), e.status(), e.getMessage());
+            return json(e.status(), e.body());
+        }
+    }
+
+    private static Response json(int status, com.fasterxml.jackson.databind.JsonNode body) {
+        return new Response(status, JSON, (body.toString() + "\n").getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
     private Response healthz(Request r) {
@@ -217,7 +252,11 @@ public final class AdminServer implements Closeable {
                         .with("WWW-Authenticate", "Bearer realm=\"walship\"");
             }
         }
-        byte[] body = readBody(ex.getRequestBody());
+        if (!route.mutating() && declaredLength(ex) > 0) {
+            // Read-only endpoints take no body; not reading one keeps a slow sender from holding a thread.
+            return Response.text(400, "this endpoint takes no request body\n").with("Connection", "close");
+        }
+        byte[] body = route.mutating() ? readBody(ex.getRequestBody()) : new byte[0];
         if (body == null) return tooLarge(ex.getRequestBody());
         return route.handler().handle(new Request(ex.getRequestMethod(), path, ex.getRequestURI().getRawQuery(),
                 ex.getRequestHeaders(), body));

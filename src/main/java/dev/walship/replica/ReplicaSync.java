@@ -51,6 +51,8 @@ public final class ReplicaSync {
 
     private final ReplicaLease lease;
     private volatile boolean leaseLost;
+    /** The replica's labels; read once at open, then kept current by {@link #addLabel}. */
+    private volatile Labels labels = Labels.EMPTY;
 
     private ReplicaSync(String db, ReplicaClient client, Spool spool, Policy policy, Clock clock, ReplicaIndex index,
                         ReplicaLease lease) {
@@ -96,7 +98,43 @@ public final class ReplicaSync {
                 }
             }
         }
-        return new ReplicaSync(db, client, spool, policy, clock, new ReplicaIndex(client.listFiles()), lease);
+        ReplicaSync rs = new ReplicaSync(db, client, spool, policy, clock, new ReplicaIndex(client.listFiles()), lease);
+        rs.labels = readLabels(client);
+        return rs;
+    }
+
+    /** The replica's labels (empty when it has none). */
+    public static Labels readLabels(ReplicaClient client) throws IOException {
+        var stored = client.readObject(Labels.OBJECT);
+        return stored.isPresent() ? Labels.parse(stored.get(), client.url()) : Labels.EMPTY;
+    }
+
+    /** The labels as of the last read or write. */
+    public Labels labels() {
+        return labels;
+    }
+
+    /**
+     * Records a label for a snapshot this replica already holds, keeping the newest {@code keep} labels. The
+     * write is conditional on the version read, so a concurrent writer is never overwritten unseen.
+     */
+    public synchronized Labels addLabel(Labels.Label label, int keep) throws IOException {
+        if (leaseLost) throw new IOException("replica " + client.url() + " is held by another sidecar; label not written");
+        for (int attempt = 0; ; attempt++) {
+            var cur = client.readVersioned(Labels.OBJECT);
+            Labels base = cur.isPresent() ? Labels.parse(cur.get().data(), client.url()) : Labels.EMPTY;
+            Labels next = base.with(label, keep);
+            try {
+                client.writeIf(Labels.OBJECT, next.toJson(), cur.map(ReplicaClient.Versioned::version).orElse(null));
+                labels = next;
+                return next;
+            } catch (PreconditionFailedException e) {
+                if (attempt >= 2) {
+                    throw new IOException("write " + Labels.OBJECT + " to " + client.url() + ": it kept changing"
+                            + " underneath (is another walship writing to this replica?)", e);
+                }
+            }
+        }
     }
 
     /** Refuses replicas of a newer format; creates the manifest of an empty replica. */
@@ -214,7 +252,7 @@ public final class ReplicaSync {
         try {
             compact(0, policy.l1IntervalMs(), now);
             compact(1, policy.l2IntervalMs(), now);
-            List<FileInfo> gone = Retention.expired(index.all(), policy.retention(), now, Set.of());
+            List<FileInfo> gone = Retention.expired(index.all(), policy.retention(), now, labels.pinnedTxids());
             if (!gone.isEmpty()) {
                 client.delete(gone);
                 index.remove(gone);

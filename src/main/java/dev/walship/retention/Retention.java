@@ -12,7 +12,7 @@ import java.util.Set;
  * Decides which replica files may be deleted (pure: file list and clock in, deletions out). It keeps
  * every instant of the retention window restorable: the newest snapshot at or before the window's
  * start stays as the base, with every segment after it; the newest snapshot and pinned snapshots are
- * never deleted; compacted-away L0/L1 files go once they are covered and older than their own limits.
+ * never deleted (a pinned one alone restores its label); compacted-away L0/L1 files go once they are covered and older than their own limits.
  */
 public final class Retention {
     private Retention() {}
@@ -32,7 +32,8 @@ public final class Retention {
             for (FileInfo s : snapshots) {
                 if (s.maxTxid() < base.maxTxid() && s != newest && !pinnedSnapshotTxids.contains(s.maxTxid())) out.add(s);
             }
-            long keepAfter = minPinnedOr(base.maxTxid(), pinnedSnapshotTxids, snapshots);
+            // A pinned (labelled) snapshot is a restore point on its own: the segments after it are not kept for it.
+            long keepAfter = base.maxTxid();
             for (FileInfo f : files) {
                 if (!f.isSnapshot() && f.maxTxid() <= keepAfter) out.add(f);
             }
@@ -70,13 +71,6 @@ public final class Retention {
             if (!spans) return true;
         }
         return false;
-    }
-
-    /** Segments are kept from the oldest pinned snapshot that is older than the base, so labels stay restorable. */
-    private static long minPinnedOr(long base, Set<Long> pinned, List<FileInfo> snapshots) {
-        long keep = base;
-        for (FileInfo s : snapshots) if (pinned.contains(s.maxTxid())) keep = Math.min(keep, s.maxTxid());
-        return keep;
     }
 
     /** Whether a file of a higher level covers this file's whole txid range. */

@@ -49,9 +49,9 @@ public final class WalshipProcess implements AutoCloseable {
     private static WalshipProcess launch(List<String> jvmArgs, Path db, String replicaUrl, Map<String, String> env,
                                          Path log, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("replicate", "--db", db.toString(), "--replica", replicaUrl,
-                "--sync-interval", E2E.SYNC_INTERVAL, "--checkpoint-pages", "200",
-                // several sidecars run at once in these tests: none of them needs the admin port
-                "--admin-listen", "off"));
+                "--sync-interval", E2E.SYNC_INTERVAL, "--checkpoint-pages", "200"));
+        // several sidecars run at once in these tests: only those that ask for the admin API get it
+        if (!Arrays.asList(extra).contains("--admin-listen")) args.addAll(List.of("--admin-listen", "off"));
         args.addAll(Arrays.asList(extra));
         List<String> cmd = E2E.javaCommand(jvmArgs.toArray(String[]::new));
         cmd.addAll(args);

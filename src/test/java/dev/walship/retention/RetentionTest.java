@@ -82,7 +82,7 @@ class RetentionTest {
     }
 
     @Test
-    void pinnedSnapshotsStayWithTheSegmentsAfterThem() {
+    void pinnedSnapshotsStayButNotTheSegmentsAfterThem() {
         long now = 1000 * H;
         FileInfo s1 = snap(1, 0);
         FileInfo a = seg(0, 2, 5, H, H);
@@ -94,8 +94,8 @@ class RetentionTest {
         List<FileInfo> files = List.of(s1, a, s5, b, s10, c, s20);
         // without pins: only the newest (the base) remains
         assertEquals(names(List.of(s1, a, s5, b, s10, c)), names(expired(files, now, Set.of())));
-        // pinning 5 keeps it and everything needed to restore from it onwards; s10 is still redundant
-        assertEquals(names(List.of(s1, a, s10)), names(expired(files, now, Set.of(5L))));
+        // pinning 5 keeps that snapshot, a restore point on its own; the segments after it are not needed for it
+        assertEquals(names(List.of(s1, a, b, s10, c)), names(expired(files, now, Set.of(5L))));
         // pinned but not a snapshot txid: ignored
         assertEquals(names(List.of(s1, a, s5, b, s10, c)), names(expired(files, now, Set.of(7L))));
     }
