@@ -51,7 +51,7 @@ class AdminHttpTest {
     /** An admin server with the built-in routes plus a test echo route and a test mutating route. */
     private void start(Secret token) throws IOException {
         admin = AdminServer.bind(new AdminConfig("127.0.0.1", 0, token), idleSidecar(), Clock.systemUTC());
-        admin.route("POST", "/v1/echo", false,
+        admin.route("POST", "/v1/echo", true,
                 r -> AdminServer.Response.text(200, "got " + r.body().length + " bytes\n"));
         admin.route("POST", "/v1/test-mutation", true, r -> AdminServer.Response.text(200, "done\n"));
         admin.start();
@@ -91,25 +91,31 @@ class AdminHttpTest {
 
     @Test
     void bodiesAreLimitedTo64KiB() throws Exception {
-        start(null);
+        start(new Secret(TOKEN.getBytes(StandardCharsets.US_ASCII)));
+        String[] auth = {"Authorization", "Bearer " + TOKEN};
         byte[] max = new byte[AdminServer.MAX_BODY_BYTES];
-        HttpResponse<String> ok = send("POST", "/v1/echo", HttpRequest.BodyPublishers.ofByteArray(max));
+        HttpResponse<String> ok = send("POST", "/v1/echo", HttpRequest.BodyPublishers.ofByteArray(max), auth);
         assertEquals(200, ok.statusCode());
         assertEquals("got 65536 bytes\n", ok.body());
 
         byte[] big = new byte[AdminServer.MAX_BODY_BYTES + 1];
-        HttpResponse<String> declared = send("POST", "/v1/echo", HttpRequest.BodyPublishers.ofByteArray(big));
+        HttpResponse<String> declared = send("POST", "/v1/echo", HttpRequest.BodyPublishers.ofByteArray(big), auth);
         assertEquals(413, declared.statusCode(), "refused on its Content-Length");
         assertEquals(413, send("POST", "/nope", HttpRequest.BodyPublishers.ofByteArray(big)).statusCode(),
                 "whatever the path");
 
         // Without a Content-Length (chunked), the body is read up to the limit and then refused.
         HttpResponse<String> chunked = send("POST", "/v1/echo",
-                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[200_000])));
+                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[200_000])), auth);
         assertEquals(413, chunked.statusCode());
         HttpResponse<String> smallChunked = send("POST", "/v1/echo",
-                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[1000])));
+                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[1000])), auth);
         assertEquals("got 1000 bytes\n", smallChunked.body());
+
+        // Read-only endpoints take no body: a body is refused without being read.
+        HttpResponse<String> getWithBody = send("GET", "/v1/status", HttpRequest.BodyPublishers.ofByteArray(new byte[10]));
+        assertEquals(400, getWithBody.statusCode());
+        assertTrue(getWithBody.body().contains("takes no request body"), getWithBody.body());
     }
 
     @Test
@@ -166,6 +172,8 @@ class AdminHttpTest {
         Class.forName(AdminServer.class.getName(), true, AdminServer.class.getClassLoader());
         // The JDK server reads these once, when its first server is made (walship makes no other).
         assertEquals("10", System.getProperty("sun.net.httpserver.maxReqTime"));
-        assertEquals("30", System.getProperty("sun.net.httpserver.maxRspTime"));
+        // long enough for a deploy hook's longest wait (10 minutes) and its answer
+        assertEquals(Integer.toString(AdminServer.EXCHANGE_TIMEOUT_SECONDS), System.getProperty("sun.net.httpserver.maxRspTime"));
+        assertTrue(AdminServer.EXCHANGE_TIMEOUT_SECONDS > HookBody.MAX_TIMEOUT.toSeconds());
     }
 }
