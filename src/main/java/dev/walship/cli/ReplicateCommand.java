@@ -69,6 +69,11 @@ public final class ReplicateCommand implements Callable<Integer> {
             description = "Bearer token for the admin API, read from FILE; required to listen beyond loopback.")
     String adminTokenFile;
 
+    @Option(names = "--validation-interval", paramLabel = "DURATION",
+            description = "Every DURATION, restore each replica into a temp file and compare it with the live database"
+                    + " (default 0: off).")
+    String validationInterval;
+
     @Option(names = "--keep-labels", paramLabel = "N",
             description = "Labelled (deploy) snapshots kept pinned per replica, newest first (default 10).")
     String keepLabels;
@@ -144,6 +149,7 @@ public final class ReplicateCommand implements Callable<Integer> {
         put(overrides, "admin-listen", adminListen);
         put(overrides, "admin-token-file", adminTokenFile);
         put(overrides, "keep-labels", keepLabels);
+        put(overrides, "validation-interval", validationInterval);
         put(overrides, "log-level", logLevel);
         put(overrides, "log-format", logFormat);
         if (config != null) {

@@ -75,12 +75,14 @@ final class DbAssembler {
         Secret key = value(Keys.ENCRYPTION_KEY, null, Secret::aesKey, k -> null);
         Boolean waitLease = value(Keys.WAIT_FOR_LEASE, false, DbAssembler::bool, b -> null);
         Duration maxLag = value(Keys.MAX_LAG, Defaults.MAX_LAG, Durations::parse, d -> Rules.positive(d, "1m"));
+        Duration validation = value(Keys.VALIDATION_INTERVAL, Defaults.VALIDATION_INTERVAL, Durations::parse,
+                Rules::validationInterval);
         if (failed || path == null || replicas == null) {
             return null;
         }
         try {
             return new DbConfig(path, name, replicas, spoolDir, sync, onCommit, snapshot, retention, l0, l1, l2,
-                    pages, maxWal, busy, spoolMax, key, waitLease, maxLag);
+                    pages, maxWal, busy, spoolMax, key, waitLease, maxLag, validation);
         } catch (IllegalArgumentException e) {
             // Unreachable while the checks above mirror the constructor's; kept so a drift is still reported.
             for (String line : e.getMessage().split("\n")) {

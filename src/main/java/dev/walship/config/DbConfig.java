@@ -25,6 +25,8 @@ import java.util.List;
  * @param encryptionKey    AES-256 key for client-side encryption of every replica, or null
  * @param waitForLease     wait for another sidecar's replica lease to expire instead of exiting
  * @param maxLag           the admin API's /healthz fails when replication lag exceeds this (see docs/ADMIN.md)
+ * @param validationInterval how often each replica is restored into a temp file and compared with the live database
+ *                         (zero: never)
  */
 public record DbConfig(
         Path path,
@@ -44,7 +46,8 @@ public record DbConfig(
         long spoolMaxBytes,
         Secret encryptionKey,
         boolean waitForLease,
-        Duration maxLag) {
+        Duration maxLag,
+        Duration validationInterval) {
 
     public DbConfig {
         Problems p = new Problems();
@@ -63,10 +66,21 @@ public record DbConfig(
         p.check(Keys.BUSY_TIMEOUT, Rules.notNegative(busyTimeout));
         p.check(Keys.SPOOL_MAX_SIZE, Rules.positiveSize(spoolMaxBytes));
         p.check(Keys.MAX_LAG, Rules.positive(maxLag, "1m"));
+        p.check(Keys.VALIDATION_INTERVAL, Rules.validationInterval(validationInterval));
         p.throwUncheckedIfAny();
         path = path.normalize();
         spoolDir = spoolDir.normalize();
         replicas = List.copyOf(replicas);
+    }
+
+    /** The same, without validation. */
+    public DbConfig(Path path, String name, List<ReplicaSpec> replicas, Path spoolDir, Duration syncInterval,
+                    boolean syncOnCommit, Duration snapshotInterval, Duration retention, Duration l0Retention,
+                    Duration l1Interval, Duration l2Interval, long checkpointPages, long maxWalBytes, Duration busyTimeout,
+                    long spoolMaxBytes, Secret encryptionKey, boolean waitForLease, Duration maxLag) {
+        this(path, name, replicas, spoolDir, syncInterval, syncOnCommit, snapshotInterval, retention, l0Retention,
+                l1Interval, l2Interval, checkpointPages, maxWalBytes, busyTimeout, spoolMaxBytes, encryptionKey,
+                waitForLease, maxLag, Defaults.VALIDATION_INTERVAL);
     }
 
     /** The same, with the default max-lag. */

@@ -21,6 +21,8 @@ public final class Defaults {
     public static final Duration MAX_LAG = Duration.ofMinutes(1);
     /** Labelled (deploy) snapshots kept, whatever their age: enough to roll back across several deploys. */
     public static final int KEEP_LABELS = 10;
+    /** Off: a validation downloads the whole database from every replica, which costs requests and egress. */
+    public static final Duration VALIDATION_INTERVAL = Duration.ZERO;
     /** The admin HTTP API (health, metrics, status): loopback only unless a token is set. */
     public static final String ADMIN_LISTEN = "127.0.0.1:9090";
     public static final String LOG_LEVEL = "info";

@@ -72,6 +72,7 @@ final class Describer {
             if (db.encryptionKey() != null) n.put(Keys.ENCRYPTION_KEY, REDACTED);
             n.put(Keys.WAIT_FOR_LEASE, db.waitForLease());
             put(c, n, prefix, Keys.MAX_LAG, Durations.format(db.maxLag()));
+            put(c, n, prefix, Keys.VALIDATION_INTERVAL, Durations.format(db.validationInterval()));
         }
         try {
             return YAML.writeValueAsString(root);

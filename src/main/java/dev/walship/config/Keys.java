@@ -29,6 +29,7 @@ final class Keys {
     static final String ENCRYPTION_KEY = "encryption-key";
     static final String WAIT_FOR_LEASE = "wait-for-lease";
     static final String MAX_LAG = "max-lag";
+    static final String VALIDATION_INTERVAL = "validation-interval";
     static final String ADMIN_LISTEN = "admin-listen";
     static final String ADMIN_TOKEN = "admin-token";
     static final String KEEP_LABELS = "keep-labels";
@@ -48,7 +49,7 @@ final class Keys {
     /** Per-db settings that may also be given once under {@code defaults:}. */
     static final List<String> TUNABLES = List.of(SYNC_INTERVAL, SYNC_ON_COMMIT, SNAPSHOT_INTERVAL, RETENTION,
             L0_RETENTION, L1_INTERVAL, L2_INTERVAL, CHECKPOINT_PAGES, MAX_WAL_SIZE, BUSY_TIMEOUT, SPOOL_MAX_SIZE,
-            ENCRYPTION_KEY, WAIT_FOR_LEASE, MAX_LAG);
+            ENCRYPTION_KEY, WAIT_FOR_LEASE, MAX_LAG, VALIDATION_INTERVAL);
     /** Settings that identify one database, so sharing them through {@code defaults:} makes no sense. */
     static final List<String> DB_ONLY = List.of(PATH, NAME, REPLICAS, SPOOL_DIR);
     static final List<String> TOP = List.of(LOG_LEVEL, LOG_FORMAT, ADMIN_LISTEN, ADMIN_TOKEN, KEEP_LABELS, DEFAULTS, DBS);

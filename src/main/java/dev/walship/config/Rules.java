@@ -70,6 +70,15 @@ final class Rules {
         return bad;
     }
 
+    /** Zero (off), or at least a second; hours are sensible: each validation downloads the whole database. */
+    static String validationInterval(Duration d) {
+        String bad = required(d);
+        if (bad == null && (d.isNegative() || (!d.isZero() && d.compareTo(Duration.ofSeconds(1)) < 0))) {
+            bad = "must be 0 (off) or at least 1s (e.g. 6h: each validation downloads the whole database)";
+        }
+        return bad;
+    }
+
     static String positive(Duration d, String example) {
         String bad = required(d);
         if (bad == null && (d.isZero() || d.isNegative())) {

@@ -121,6 +121,32 @@ public final class DatabaseFollower implements Closeable {
 
     private dev.walship.segment.FileInfo lastSnapshot;
 
+    /** The live database's whole-database checksum at txid {@code txid}. */
+    public record LiveChecksum(long txid, long checksum) {}
+
+    /**
+     * Reads the live database (file overlaid with the WAL, inside walship's read transaction) at the last
+     * shipped txid and hashes it, for validation against a replica. Call on the follower's thread only.
+     */
+    public LiveChecksum readLive() throws IOException {
+        for (int attempt = 1; attempt <= SNAPSHOT_ATTEMPTS; attempt++) {
+            renewReaderForSnapshot();
+            sync(false);
+            WalPosition at = pos;
+            DbChecksum live;
+            try {
+                live = SnapshotTaker.hash(dbFile, walFile, walSource, at, pageSize);
+            } catch (SnapshotTaker.WalGenerationChanged | ContinuityBreak e) {
+                continue;
+            }
+            if (!stillConsistent(at)) continue;
+            renewReader();
+            return new LiveChecksum(lastTxid, live.value());
+        }
+        throw new IOException("read " + settings.db() + " for validation: checkpoints kept moving the WAL ("
+                + SNAPSHOT_ATTEMPTS + " attempts; walship retries at the next validation)");
+    }
+
     /**
      * True when the WAL is still longer than the checkpoint threshold after a step: the writer
      * outpaces one step per sync interval, so the next step should run at once.

@@ -224,6 +224,12 @@ public final class Sidecar {
                 }
                 log.info("replicating db={} path={} replicas={}", db.name(), db.path(),
                         db.replicas().stream().map(ReplicaSpec::safeUrl).toList());
+                if (!db.validationInterval().isZero()) {
+                    Thread v = new Thread(this::validationLoop, "walship-validate-" + db.name());
+                    v.setDaemon(true);
+                    uploaders.add(v);
+                    v.start();
+                }
                 followLoop(spool);
             } catch (IOException | RuntimeException e) {
                 fail(e);
@@ -303,6 +309,25 @@ public final class Sidecar {
                 }
             } finally {
                 if (watcher != null) watcher.close();
+            }
+        }
+
+        /** Validates every replica each validation-interval, starting one interval after replication began. */
+        private void validationLoop() {
+            long interval = db.validationInterval().toMillis();
+            try {
+                while (true) {
+                    synchronized (signal) {
+                        long until = System.currentTimeMillis() + interval;
+                        while (!stopping && System.currentTimeMillis() < until) {
+                            signal.wait(Math.max(1, until - System.currentTimeMillis()));
+                        }
+                    }
+                    if (stopping) return;
+                    Validator.validateAll(this, clock);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 

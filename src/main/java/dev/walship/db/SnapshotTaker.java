@@ -32,6 +32,59 @@ final class SnapshotTaker {
 
     static Taken take(FileChannel db, FileChannel wal, String walSource, WalPosition pos, int pageSize,
                       long txid, long time, Spool spool) throws IOException {
+        Path tmp = spool.newTemp(".snap");
+        try {
+            DbChecksum checksum;
+            SegmentWriter[] w = new SegmentWriter[1];
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                checksum = read(db, wal, walSource, pos, pageSize, new PageSink() {
+                    @Override
+                    public void begin(int dbSize) throws IOException {
+                        w[0] = SegmentWriter.create(out, SegmentHeader.snapshot(true, pageSize, txid, time));
+                        w[0].beginTxn(new TxnHeader(txid, time, dbSize, dbSize));
+                    }
+
+                    @Override
+                    public void page(int pgno, byte[] page) throws IOException {
+                        w[0].page(pgno, page, 0);
+                    }
+                });
+                w[0].endTxn(checksum.value());
+                w[0].finish();
+            } finally {
+                if (w[0] != null) w[0].close();
+            }
+            FileInfo info = FileInfo.snapshot(txid, time, Files.size(tmp));
+            Path published = spool.publish(tmp, info);
+            return new Taken(info, published, checksum, checksum.dbSize());
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Receives the pages of a database image in page order. */
+    interface PageSink {
+        void begin(int dbSize) throws IOException;
+
+        void page(int pgno, byte[] page) throws IOException;
+    }
+
+    /** The page-hash table of the database as of {@code pos} (file overlaid with WAL frames), without writing anything. */
+    static DbChecksum hash(FileChannel db, FileChannel wal, String walSource, WalPosition pos, int pageSize) throws IOException {
+        return read(db, wal, walSource, pos, pageSize, new PageSink() {
+            @Override
+            public void begin(int dbSize) {
+            }
+
+            @Override
+            public void page(int pgno, byte[] page) {
+            }
+        });
+    }
+
+    /** Reads the database as of {@code pos} page by page into {@code sink}, hashing as it goes. */
+    private static DbChecksum read(FileChannel db, FileChannel wal, String walSource, WalPosition pos, int pageSize,
+                                   PageSink sink) throws IOException {
         Map<Integer, Long> overlay = new HashMap<>();
         int dbSize;
         if (pos != null && pos.frame() > 0) {
@@ -47,36 +100,22 @@ final class SnapshotTaker {
         if (pos != null && pos.pageSize() != pageSize) {
             throw new IOException("snapshot: WAL page size " + pos.pageSize() + " differs from database page size " + pageSize);
         }
-
-        SegmentHeader header = SegmentHeader.snapshot(true, pageSize, txid, time);
         DbChecksum checksum = new DbChecksum(pageSize);
         checksum.resize(dbSize);
-        Path tmp = spool.newTemp(".snap");
+        sink.begin(dbSize);
         byte[] page = new byte[pageSize];
         ByteBuffer buf = ByteBuffer.wrap(page);
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                 SegmentWriter w = SegmentWriter.create(out, header)) {
-                w.beginTxn(new TxnHeader(txid, time, dbSize, dbSize));
-                for (int pgno = 1; pgno <= dbSize; pgno++) {
-                    Long frame = overlay.get(pgno);
-                    if (frame != null) {
-                        readFully(wal, buf, pos.frameOffset(frame) + WalPosition.FRAME_HEADER_SIZE);
-                    } else {
-                        readFully(db, buf, (long) (pgno - 1) * pageSize);
-                    }
-                    w.page(pgno, page, 0);
-                    checksum.setPage(pgno, page, 0);
-                }
-                w.endTxn(checksum.value());
-                w.finish();
+        for (int pgno = 1; pgno <= dbSize; pgno++) {
+            Long frame = overlay.get(pgno);
+            if (frame != null) {
+                readFully(wal, buf, pos.frameOffset(frame) + WalPosition.FRAME_HEADER_SIZE);
+            } else {
+                readFully(db, buf, (long) (pgno - 1) * pageSize);
             }
-            FileInfo info = FileInfo.snapshot(txid, time, Files.size(tmp));
-            Path published = spool.publish(tmp, info);
-            return new Taken(info, published, checksum, dbSize);
-        } finally {
-            Files.deleteIfExists(tmp);
+            sink.page(pgno, page);
+            checksum.setPage(pgno, page, 0);
         }
+        return checksum;
     }
 
     /** Whether the database file alone (every page checkpointed) hashes to {@code expected}. */

@@ -130,6 +130,22 @@ final class AdminMetrics {
                         r.config().name(), DbState.url(r, i))));
         gauge("walship_replica_lease_lost", "1 once another sidecar took the replica's lease", labels,
                 cb -> eachReplica((r, i, rs) -> cb.call(rs.leaseLost() ? 1 : 0, r.config().name(), DbState.url(r, i))));
+        gauge("walship_replica_validation_ok", "1 when the last validation matched the live database, 0 when it failed"
+                + " (absent before the first)", labels, cb -> eachReplica((r, i, rs) -> {
+                    if (rs.lastValidation() != null) {
+                        cb.call(rs.lastValidation().ok() ? 1 : 0, r.config().name(), DbState.url(r, i));
+                    }
+                }));
+        gauge("walship_replica_last_validation_timestamp_seconds", "When the last validation finished (Unix time)", labels,
+                cb -> eachReplica((r, i, rs) -> {
+                    if (rs.lastValidation() != null) {
+                        cb.call(rs.lastValidation().atMillis() / 1000.0, r.config().name(), DbState.url(r, i));
+                    }
+                }));
+        counter("walship_replica_validations", "Validations of the replica against the live database", labels,
+                cb -> eachReplica((r, i, rs) -> cb.call(rs.validations.get(), r.config().name(), DbState.url(r, i))));
+        counter("walship_replica_validation_failures", "Validations that did not match or could not complete", labels,
+                cb -> eachReplica((r, i, rs) -> cb.call(rs.validationFailures.get(), r.config().name(), DbState.url(r, i))));
         counter("walship_replica_uploads", "Files uploaded to the replica", labels,
                 cb -> eachReplica((r, i, rs) -> cb.call(rs.uploads.get(), r.config().name(), DbState.url(r, i))));
         counter("walship_replica_upload_failures", "Failed uploads and maintenance rounds (each retry counts)", labels,

@@ -54,7 +54,7 @@ record DbState(String name, String path, Sidecar.Phase phase, Duration maxLag, l
      * @param lastError the last upload or maintenance error, null while the replica works
      */
     record ReplicaState(String url, long uploadedTxid, long uploads, long failures, long lagMillis, String lastError,
-                        boolean leaseLost, ReplicaClient.RequestCounts requests) {
+                        boolean leaseLost, ReplicaClient.RequestCounts requests, ReplicaSync.Validation validation) {
         boolean failing() {
             return lastError != null && !leaseLost;
         }
@@ -72,7 +72,7 @@ record DbState(String name, String path, Sidecar.Phase phase, Duration maxLag, l
             ReplicaSync rs = syncs.get(i);
             long lag = lags == null || i >= lags.length ? -1 : lags[i];
             replicas.add(new ReplicaState(url(r, i), rs.uploadedTxid.get(), rs.uploads.get(), rs.failures.get(), lag,
-                    oneLine(rs.lastError()), rs.leaseLost(), rs.client().requestCounts()));
+                    oneLine(rs.lastError()), rs.leaseLost(), rs.client().requestCounts(), rs.lastValidation()));
             lastTxid = Math.max(lastTxid, rs.uploadedTxid.get());
             dbLag = Math.max(dbLag, lag);
         }

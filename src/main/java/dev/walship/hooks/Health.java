@@ -33,6 +33,12 @@ final class Health {
                 out.add(n + (failing.size() == 1 ? "its replica is failing: " : "every replica is failing, e.g. ")
                         + first.url() + ": " + first.lastError());
             }
+            for (DbState.ReplicaState r : db.replicas()) {
+                if (r.validation() != null && !r.validation().ok()) {
+                    out.add(n + "validation of replica " + r.url() + " failed at txid " + r.validation().txid() + ": "
+                            + r.validation().detail());
+                }
+            }
             if (db.spoolFull()) {
                 out.add(n + "spool is full (spool-max-size reached); copying is paused until the replicas catch up");
             }

@@ -70,6 +70,15 @@ final class StatusJson {
                 rn.put("failing", r.failing());
                 rn.put("lastError", r.lastError());
                 rn.put("leaseLost", r.leaseLost());
+                if (r.validation() == null) {
+                    rn.putNull("validation");
+                } else {
+                    ObjectNode v = rn.putObject("validation");
+                    v.put("txid", r.validation().txid());
+                    v.put("ok", r.validation().ok());
+                    v.put("time", java.time.Instant.ofEpochMilli(r.validation().atMillis()).toString());
+                    v.put("error", r.validation().detail());
+                }
                 ObjectNode req = rn.putObject("requests");
                 req.put("put", r.requests().put());
                 req.put("get", r.requests().get());

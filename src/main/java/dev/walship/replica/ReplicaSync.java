@@ -109,6 +109,28 @@ public final class ReplicaSync {
         return stored.isPresent() ? Labels.parse(stored.get(), client.url()) : Labels.EMPTY;
     }
 
+    /**
+     * The outcome of one validation of this replica: restored at {@code txid} and compared with the live database.
+     *
+     * @param detail null when it matched; otherwise what differed or failed, one line
+     */
+    public record Validation(long txid, boolean ok, String detail, long atMillis) {}
+
+    private volatile Validation lastValidation;
+    public final AtomicLong validations = new AtomicLong();
+    public final AtomicLong validationFailures = new AtomicLong();
+
+    /** The newest validation, or null before the first. */
+    public Validation lastValidation() {
+        return lastValidation;
+    }
+
+    public void recordValidation(Validation v) {
+        lastValidation = v;
+        validations.incrementAndGet();
+        if (!v.ok()) validationFailures.incrementAndGet();
+    }
+
     /** The labels as of the last read or write. */
     public Labels labels() {
         return labels;
