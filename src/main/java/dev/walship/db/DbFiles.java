@@ -14,6 +14,24 @@ public final class DbFiles {
 
     static final byte[] MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * Deletes a scratch database and the -wal, -shm and -journal files SQLite may have left next to it. Failures
+     * only cost disk until the spool's tmp/ is emptied at the next start, so they are returned, not thrown.
+     *
+     * @return the first failure, or null
+     */
+    public static IOException deleteScratch(Path db) {
+        IOException first = null;
+        for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+            try {
+                java.nio.file.Files.deleteIfExists(db.resolveSibling(db.getFileName() + suffix));
+            } catch (IOException e) {
+                if (first == null) first = e;
+            }
+        }
+        return first;
+    }
+
     public static Path wal(Path db) {
         return db.resolveSibling(db.getFileName() + "-wal");
     }

@@ -7,10 +7,8 @@ import dev.walship.restore.RestoreResult;
 import dev.walship.restore.RestoreTarget;
 import dev.walship.restore.Restorer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,13 +74,10 @@ final class Validator {
             return new ReplicaSync.Validation(live.txid(), false, "restore of txid " + live.txid() + " failed: "
                     + e.getMessage(), clock.millis());
         } finally {
-            for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
-                try {
-                    Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + suffix));
-                } catch (IOException e) {
-                    log.warn("could not delete validation file path={} error=\"{}\"; it is removed at the next start",
-                            tmp, e.getMessage());
-                }
+            IOException left = DbFiles.deleteScratch(tmp);
+            if (left != null) {
+                log.warn("could not delete validation file path={} error=\"{}\"; it is removed at the next start", tmp,
+                        left.getMessage());
             }
         }
     }

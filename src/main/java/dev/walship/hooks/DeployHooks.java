@@ -15,7 +15,6 @@ import dev.walship.restore.RestoreWindow;
 import dev.walship.restore.Restorer;
 import dev.walship.segment.FileInfo;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -252,13 +251,10 @@ final class DeployHooks {
     }
 
     private static void deleteImage(Path image) {
-        for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
-            try {
-                Files.deleteIfExists(image.resolveSibling(image.getFileName() + suffix));
-            } catch (IOException e) {
-                // the spool's tmp/ is emptied at every start, so a leftover costs only disk until then
-                log.debug("could not delete restore image path={} error=\"{}\"", image, e.getMessage());
-            }
+        IOException left = dev.walship.db.DbFiles.deleteScratch(image);
+        if (left != null) {
+            // the spool's tmp/ is emptied at every start, so a leftover costs only disk until then
+            log.warn("could not delete restore image path={} error=\"{}\"", image, left.getMessage());
         }
     }
 }
