@@ -110,8 +110,8 @@ final class DeployHooks {
                 long before = f.lastTxid();
                 long beforeTime = f.lastTime();
                 LiveRestore.apply(f.db(), image, WRITE_LOCK_WAIT);
-                f.step();
-                return new long[] {before, beforeTime, f.lastTxid()};
+                f.step(); // ships the restore commit now, so the replicas follow the restored state at once
+                return new long[] {before, beforeTime};
             }), deadline, "restore the live database");
             log.warn("restored live database db={} to txid={} (saved the previous state as label {})", db, r.txid(), safety);
             return restored(db, source, r, around, saved);
@@ -138,7 +138,6 @@ final class DeployHooks {
         }
         ObjectNode s = out.putObject("saved_as");
         saved.describe(s);
-        out.put("restore_txid", around[2]);
         return out;
     }
 
