@@ -22,7 +22,6 @@ E2E_START=$(date +%s)
 E2E_JAR=${E2E_JAR:-prebuilt}
 E2E_CACHE=${E2E_CACHE:-$HOME/.cache/walship-e2e}
 E2E_WORK=$(mktemp -d /tmp/walship-e2e.XXXXXX)   # short: the engine's unix socket path must stay < 108 bytes
-E2E_MOUNTS=()
 DOCKERD_PID=""
 POLLER_PID=""
 RESULT=FAIL
@@ -47,12 +46,14 @@ cleanup() {
   if [ -n "$DOCKERD_PID" ]; then
     if [ "$RESULT" != PASS ]; then
       echo "---- container logs (last 40 lines each)" >&2
-      dc --profile newvm --profile tools logs --no-color --tail 40 >&2 2>&1
+      dc --profile newvm logs --no-color --tail 40 >&2 2>&1
     fi
-    dc --profile newvm --profile tools down -v --remove-orphans >/dev/null 2>&1
+    dc --profile newvm down -v --remove-orphans >/dev/null 2>&1
     stop_engine
   fi
-  for m in "${E2E_MOUNTS[@]}"; do mountpoint -q "$m" && umount -l "$m"; done
+  # What is still mounted under the work directory: the chroot's /proc if debootstrap died half way, and the
+  # network namespace dockerd leaves at exec/netns/default. Deepest first.
+  awk -v d="$E2E_WORK/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
   if [ "${E2E_KEEP:-0}" = 1 ]; then
     echo "e2e: kept $E2E_WORK"
   else

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Builds the local base images the e2e needs (no registry is reachable, so nothing can be pulled):
 #   walship-e2e-base:bookworm        Debian bookworm + a Java 17 JRE, python3 and sqlite3 (runtime of both images)
 #   walship-e2e-build-base:bookworm  the same + JDK and Maven (only for E2E_FROM_SOURCE=1: the Dockerfile's default path)
@@ -6,6 +7,7 @@
 # Sourced by compose-e2e.sh; uses log/die/docker from there.
 
 BASE_PACKAGES="openjdk-17-jre-headless python3 sqlite3 ca-certificates"
+# shellcheck disable=SC2034 # used by steps.sh
 BUILD_PACKAGES="$BASE_PACKAGES openjdk-17-jdk-headless maven"
 BASE_SUITE=bookworm
 
@@ -23,14 +25,22 @@ debian_mirror() {
   echo "$m"
 }
 
-# make_rootfs_tar PACKAGES OUT.tar: debootstrap + apt-get install in a chroot, then tar the root.
+# The build base reaches Maven Central, so it trusts what the host trusts: the host's own CAs
+# (/usr/local/share/ca-certificates, e.g. a company's TLS-inspecting proxy) are copied in before the JDK's
+# trust store is generated. Nothing else in the images comes from the host.
+host_cas() { find /usr/local/share/ca-certificates -name '*.crt' -type f 2>/dev/null | sort; }
+
+# make_rootfs_tar PACKAGES OUT.tar WITH_HOST_CAS: debootstrap + apt-get install in a chroot, then tar the root.
 make_rootfs_tar() {
-  local packages=$1 out=$2 root
+  local packages=$1 out=$2 with_cas=$3 root
   root=$(mktemp -d "$E2E_WORK/rootfs.XXXXXX")
-  E2E_MOUNTS+=("$root/proc")   # unmounted by the cleanup trap if we die half way
   log "debootstrap $BASE_SUITE into $root (a few minutes, cached afterwards)"
   debootstrap --variant=minbase "$BASE_SUITE" "$root" "$(debian_mirror)" >"$E2E_WORK/debootstrap.log" 2>&1 \
     || die "debootstrap failed; see $E2E_WORK/debootstrap.log"
+  if [ "$with_cas" = 1 ] && [ -n "$(host_cas)" ]; then
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    host_cas | xargs -r cp -t "$root/usr/local/share/ca-certificates/"
+  fi
   mount -t proc proc "$root/proc"   # the JRE's postinst (ca-certificates-java) runs java, which needs /proc
   # shellcheck disable=SC2086
   chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c \
@@ -41,10 +51,11 @@ make_rootfs_tar() {
   rm -rf "$root"
 }
 
-# ensure_base_image TAG PACKAGES: imports TAG from the cached tarball, building the tarball first if needed.
+# ensure_base_image TAG PACKAGES [WITH_HOST_CAS]: imports TAG from the cached tarball, building it if needed.
 ensure_base_image() {
-  local tag=$1 packages=$2 key tarball
-  key=$(printf '%s|%s|v1' "$BASE_SUITE" "$packages" | sha256sum | cut -c1-16)
+  local tag=$1 packages=$2 with_cas=${3:-0} key tarball cas=""
+  [ "$with_cas" = 0 ] || cas=$(host_cas | xargs -r cat | sha256sum)
+  key=$(printf '%s|%s|%s|v1' "$BASE_SUITE" "$packages" "$cas" | sha256sum | cut -c1-16)
   tarball="$E2E_CACHE/rootfs-$key.tar"
   if docker image inspect "$tag" >/dev/null 2>&1 \
       && [ "$(docker image inspect -f '{{index .Config.Labels "walship.e2e.key"}}' "$tag")" = "$key" ]; then
@@ -53,7 +64,7 @@ ensure_base_image() {
   fi
   if [ ! -f "$tarball" ]; then
     mkdir -p "$E2E_CACHE"
-    make_rootfs_tar "$packages" "$tarball"
+    make_rootfs_tar "$packages" "$tarball" "$with_cas"
   else
     log "base image $tag from cache $tarball"
   fi

@@ -1,6 +1,17 @@
+# shellcheck shell=bash
 # The steps of compose-e2e.sh. Sourced by it; uses dc, log, die, wait_healthy and the E2E_* variables.
 
 client() { python3 "$ROOT/e2e/lib/client.py" "$@"; }
+
+# One-off containers with plain `docker run`: docker-compose v1's `run` refuses host networking ("can't be used
+# with links"). The volumes are the compose project's (prefix wse2e_) and one of their own for restored copies.
+walship_tool() {
+  docker run --rm --network none --read-only --tmpfs /tmp:rw,exec,size=64m \
+    -v wse2e_backups:/backups:ro -v wse2e_check:/data --entrypoint walship "$WALSHIP_IMAGE" "$@"
+}
+dump_db() { # dump_db VOLUME PATH_IN_VOLUME
+  docker run --rm --network none -v "$1:/v" -e APP_DB="/v/$2" --entrypoint python3 walship-e2e-app:v1 /app/app.py dump
+}
 APP_URL() { echo "http://127.0.0.1:$APP_PORT"; }
 
 # A free loopback port (the kernel picks one; it stays free long enough for the containers to bind it).
@@ -21,7 +32,7 @@ choose_ports_and_token() {
 build_images() {
   local build_image=walship-e2e-base:bookworm
   if [ "$E2E_JAR" = source ]; then
-    ensure_base_image walship-e2e-build-base:bookworm "$BUILD_PACKAGES"
+    ensure_base_image walship-e2e-build-base:bookworm "$BUILD_PACKAGES" 1
     build_image=walship-e2e-build-base:bookworm
   elif [ ! -f "$ROOT/target/walship.jar" ]; then
     log "target/walship.jar is missing; building it (mvn -B -q package -DskipTests)"
@@ -95,7 +106,7 @@ rollout_app() {
 }
 
 deploy_v2() {
-  APP_IMAGE=walship-e2e-app:v2 dc run --rm --no-deps app migrate 2>&1 | sed 's/^/    /' \
+  docker run --rm --network host -v wse2e_data:/data walship-e2e-app:v2 migrate 2>&1 | sed 's/^/    /' \
     || die "the v2 migration failed"
   rollout_app walship-e2e-app:v2
   client write "$(APP_URL)" 5 v2
@@ -138,15 +149,16 @@ assert_data_is_pre_deploy_state() {
 
 assert_safety_snapshot_holds_v2() {
   local label txid
-  label=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["saved_as"])' "$E2E_WORK/post-rollback-hook.json")
-  txid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rolled_back"]["from_txid"])' "$E2E_WORK/post-rollback-hook.json")
+  # saved_as: the safety snapshot, {"label": "pre-restore-<time>", "txid": N, ...}; N is the newest v2 commit.
+  label=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["saved_as"]["label"])' "$E2E_WORK/post-rollback-hook.json")
+  txid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["saved_as"]["txid"])' "$E2E_WORK/post-rollback-hook.json")
   case "$label" in pre-restore-*) ;; *) die "post-rollback saved_as is '$label', expected pre-restore-<time>" ;; esac
-  dc run --rm tools walship snapshots --replica file:///backups/app --json >"$E2E_WORK/snapshots.json" 2>"$E2E_WORK/snapshots.err" \
+  walship_tool snapshots --replica file:///backups/app --json >"$E2E_WORK/snapshots.json" 2>"$E2E_WORK/snapshots.err" \
     || die "walship snapshots failed: $(cat "$E2E_WORK/snapshots.err")"
   grep -q "$label" "$E2E_WORK/snapshots.json" || die "the safety snapshot $label is not listed by walship snapshots"
-  dc run --rm tools walship restore --replica file:///backups/app --txid "$txid" --output /data/pre-restore.db \
+  walship_tool restore --replica file:///backups/app --txid "$txid" --output /data/pre-restore.db \
     >"$E2E_WORK/restore-safety.log" 2>&1 || die "restoring the safety snapshot (txid $txid) failed: $(tail -3 "$E2E_WORK/restore-safety.log")"
-  dc run --rm -e APP_DB=/check/pre-restore.db checker python3 /app/app.py dump >"$E2E_WORK/safety.json" \
+  dump_db wse2e_check pre-restore.db >"$E2E_WORK/safety.json" \
     || die "could not read the restored safety snapshot"
   same_json "safety snapshot $label (txid $txid) holds the v2 state" "$E2E_WORK/v2-state.json" "$E2E_WORK/safety.json" \
     || die "the safety snapshot does not hold the v2 state"
@@ -167,8 +179,11 @@ assert_new_vm_restore() {
   log "old sidecar stopped (final sync, lease released); starting a new one on an empty volume"
   dc --profile newvm up -d --no-deps newvm >>"$E2E_WORK/compose-up.log" 2>&1 || die "compose up newvm failed"
   wait_healthy "$(dc --profile newvm ps -q newvm)" 120
+  # Healthy means restored: walship restores before it opens the admin API.
+  dc --profile newvm logs --no-color newvm | grep -E 'database missing, restoring|restored db=' | sed 's/^/    /' \
+    || die "the new sidecar did not log a restore (--restore-if-missing)"
   dc --profile newvm stop newvm >/dev/null 2>&1
-  dc run --rm -e APP_DB=/fresh/app.db checker python3 /app/app.py dump >"$E2E_WORK/fresh.json" \
+  dump_db wse2e_fresh app.db >"$E2E_WORK/fresh.json" \
     || die "could not read the database restored by the entrypoint"
   same_json "a fresh volume restored by the entrypoint (--restore-if-missing) equals the pre-deploy state" \
     "$E2E_WORK/pre-deploy.json" "$E2E_WORK/fresh.json" || die "the entrypoint's restore differs"
