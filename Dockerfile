@@ -29,7 +29,7 @@ RUN --mount=type=cache,target=/root/.m2 \
 FROM scratch AS jar-prebuilt
 COPY target/walship.jar /walship.jar
 
-# hadolint/dockerfilelint cannot follow a stage picked by an ARG; this is the jar chosen by JAR.
+# The jar stage chosen by JAR; BuildKit builds only the stages the final image needs.
 FROM jar-${JAR} AS jar
 
 FROM ${RUNTIME_IMAGE}
@@ -57,8 +57,9 @@ ENV WALSHIP_ADMIN=http://127.0.0.1:9090 \
 
 # Writable paths (for read_only: true): /data (the database volume, with walship's spool beside the database),
 # the replica directory of a file replica, and /tmp (a tmpfs that allows exec: the SQLite and zstd JNI
-# libraries are unpacked there and loaded).
-VOLUME ["/data"]
+# libraries are unpacked there and loaded). No VOLUME for /data on purpose: /data is only useful when it is the
+# app's volume, and an anonymous volume would hide a forgotten mount (walship would wait, healthy, on an empty
+# directory, and --restore-if-missing would restore into a throwaway volume).
 USER walship
 WORKDIR /data
 

@@ -11,7 +11,8 @@
 # Runs as root; installs docker.io, docker-compose and debootstrap if missing; starts and stops its own dockerd.
 # Env: E2E_JAR=prebuilt (default: target/walship.jar, built if missing) or source (the Dockerfile's Maven
 # build, in a locally built Maven base image); E2E_CACHE (default ~/.cache/walship-e2e) holds the base images'
-# root filesystems; E2E_KEEP=1 keeps the work directory for a look after a failure.
+# root filesystems; E2E_DEBIAN_MIRROR overrides the mirror read from the host's apt sources; E2E_KEEP=1 keeps
+# the work directory for a look after a failure. Measured on 2 cores: ~3.5 min cold (debootstrap), 40-70 s warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -68,6 +69,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || die "run as root (it starts its own dockerd and debootstraps a base image)"
+case "$E2E_JAR" in source|prebuilt) ;; *) die "E2E_JAR=$E2E_JAR: use prebuilt (default) or source" ;; esac
 
 step "0. engine and base images"
 ensure_packages

@@ -56,7 +56,7 @@ ensure_base_image() {
   local tag=$1 packages=$2 with_cas=${3:-0} key tarball cas=""
   [ "$with_cas" = 0 ] || cas=$(host_cas | xargs -r cat | sha256sum)
   key=$(printf '%s|%s|%s|v1' "$BASE_SUITE" "$packages" "$cas" | sha256sum | cut -c1-16)
-  tarball="$E2E_CACHE/rootfs-$key.tar"
+  tarball="$E2E_CACHE/${tag%%:*}-$key.tar"
   if docker image inspect "$tag" >/dev/null 2>&1 \
       && [ "$(docker image inspect -f '{{index .Config.Labels "walship.e2e.key"}}' "$tag")" = "$key" ]; then
     log "base image $tag is present (key $key)"
@@ -64,6 +64,8 @@ ensure_base_image() {
   fi
   if [ ! -f "$tarball" ]; then
     mkdir -p "$E2E_CACHE"
+    # Tarballs of this image with another package list are stale: drop them (each is ~400 MB).
+    find "$E2E_CACHE" -maxdepth 1 -name "${tag%%:*}-*.tar" ! -name "${tarball##*/}" -delete
     make_rootfs_tar "$packages" "$tarball" "$with_cas"
   else
     log "base image $tag from cache $tarball"
