@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
  * {@code walship config --config sidecar.yml}: checks a configuration and prints it as walship will run it (every
  * default filled in, secrets shown as {@code <redacted>}), or every problem at once with its key path.
  */
-@Command(name = "config", mixinStandardHelpOptions = true,
+@Command(name = "config", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Check sidecar.yml and print the effective configuration (defaults filled in, secrets redacted).",
                 "Exit 0 when valid; otherwise every problem, one per line, and exit 2."})
 public final class ConfigCommand implements Callable<Integer> {

@@ -3,14 +3,14 @@ package dev.walship.cli;
 import picocli.CommandLine.Command;
 
 /** {@code walship hook}: the deploy hooks for CI, thin clients of the running sidecar's admin API. */
-@Command(name = "hook", mixinStandardHelpOptions = true,
+@Command(name = "hook", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Deploy hooks for CI: call the running sidecar's admin API and print one JSON line.",
                 "Exit 0 on success; otherwise one line on stderr and exit 1 (sidecar or replica trouble) or 2 (bad input)."},
         subcommands = {HookCommand.PreDeploy.class, HookCommand.PostRollback.class})
 public final class HookCommand {
 
     /** {@code walship hook pre-deploy --label TAG}: a labelled snapshot, durable on every replica. */
-    @Command(name = "pre-deploy", mixinStandardHelpOptions = true,
+    @Command(name = "pre-deploy", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Take a snapshot labelled TAG and return once it is durable on every replica.",
                     "Call it before migrations and before any container swap."})
     static final class PreDeploy implements java.util.concurrent.Callable<Integer> {
@@ -34,7 +34,7 @@ public final class HookCommand {
     }
 
     /** {@code walship hook post-rollback --label TAG | --to INSTANT | --txid N}: restore the live database. */
-    @Command(name = "post-rollback", mixinStandardHelpOptions = true,
+    @Command(name = "post-rollback", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Restore the live database in place to a label, a time or a txid, after saving the current",
                     "state as a pre-restore-<time> label. The app keeps its connections."})
     static final class PostRollback implements java.util.concurrent.Callable<Integer> {

@@ -24,6 +24,13 @@ final class Logging {
         if ("json".equalsIgnoreCase(format)) {
             JsonEncoder json = new JsonEncoder();
             json.setContext(ctx);
+            // One readable message per line: the formatted text, not the template plus an arguments array.
+            json.setWithFormattedMessage(true);
+            json.setWithMessage(false);
+            json.setWithArguments(false);
+            json.setWithContext(false);
+            json.setWithSequenceNumber(false);
+            json.setWithNanoseconds(false);
             json.start();
             encoder = json;
         } else {

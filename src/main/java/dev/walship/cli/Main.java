@@ -32,7 +32,7 @@ public final class Main {
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             ex.getCommandLine().getErr().println("walship: " + ex.getMessage()
-                    + " (see 'walship " + ex.getCommandLine().getCommandName() + " --help')");
+                    + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return CliException.BAD_INPUT;
         });
         return cl;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code walship replicate}: follow databases and stream them to their replicas until SIGTERM/SIGINT. */
-@Command(name = "replicate", mixinStandardHelpOptions = true,
+@Command(name = "replicate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Stream a SQLite database's WAL to one or more replicas until stopped.",
                 "SIGTERM or SIGINT: one final sync, then exit 0."})
 public final class ReplicateCommand implements Callable<Integer> {
@@ -91,6 +91,7 @@ public final class ReplicateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        NativeLibraries.check();
         SidecarConfig cfg = load();
         Logging.configure(cfg.logLevel(), cfg.logFormat());
         java.util.Map<String, byte[]> keys = new java.util.HashMap<>();

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code walship restore}: rebuild a database from a replica, verified before it is handed over. */
-@Command(name = "restore", mixinStandardHelpOptions = true,
+@Command(name = "restore", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Rebuild the database from a replica, as of the latest state, a time or a txid.",
                 "The file is built under a temporary name, verified (whole-database checksum and SQLite's"
                         + " integrity check), fsynced and renamed into place."})
@@ -69,6 +69,7 @@ public final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        NativeLibraries.check();
         PrintWriter err = spec.commandLine().getErr();
         Path dest = output.toAbsolutePath();
         if (Files.exists(dest) && ifDbNotExists) {

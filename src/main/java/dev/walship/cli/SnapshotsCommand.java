@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code walship snapshots}: what a replica can restore (the window) and its snapshots. */
-@Command(name = "snapshots", mixinStandardHelpOptions = true,
+@Command(name = "snapshots", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "List the restorable window and the snapshots of a replica.")
 public final class SnapshotsCommand implements Callable<Integer> {
     @Spec
