@@ -261,8 +261,10 @@ public final class ConfigLoader {
                     column = m.getProblemMark().getColumn() + 1;
                 }
             }
-            throw new ConfigException("config " + yaml + ": invalid YAML at line " + line + ", column " + column + ": "
-                    + what + " (fix the syntax there; check indentation, and quote values containing \": \" or \"#\")");
+            // Some limits (e.g. nesting depth) are reported without a location; "line -1" would only confuse.
+            String where = line > 0 ? " at line " + line + ", column " + column : "";
+            throw new ConfigException("config " + yaml + ": invalid YAML" + where + ": " + what + " (fix the syntax"
+                    + (line > 0 ? " there" : "") + "; check indentation, and quote values containing \": \" or \"#\")");
         } catch (RuntimeException e) {
             // The YAML library throws a few unchecked exceptions (limits, bad characters); they are still bad input.
             throw new ConfigException("config " + yaml + ": invalid YAML: " + firstLine(e.getMessage())

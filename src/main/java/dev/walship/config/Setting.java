@@ -10,10 +10,18 @@ import java.util.regex.Pattern;
  * @param secret  true if it came from a -file or sits under a secret-sounding key, so it must never be shown
  */
 record Setting(String text, String keyPath, boolean secret) {
-    private static final Pattern QUOTED = Pattern.compile("\"[^\"]*\"");
+    /**
+     * From the first double quote to the last: a secret may itself contain quotes, and blanking each "quoted"
+     * part on its own would then leave the text between them (the middle of the secret) visible.
+     */
+    private static final Pattern QUOTED = Pattern.compile("\"[\\s\\S]*\"");
 
-    /** Our messages quote echoed input; for a secret, every quoted part is blanked out. */
+    /** Our messages quote echoed input; for a secret, everything quoted is blanked out. */
     String redact(String message) {
-        return secret ? QUOTED.matcher(message).replaceAll("<redacted>") : message;
+        return secret ? redactQuoted(message) : message;
+    }
+
+    static String redactQuoted(String message) {
+        return QUOTED.matcher(message).replaceAll("<redacted>");
     }
 }

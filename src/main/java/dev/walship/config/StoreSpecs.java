@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Builds S3 and GCS replica specs from a URL ({@code s3://bucket/prefix?endpoint=...}) or from the map form in
@@ -31,7 +30,6 @@ final class StoreSpecs {
     /** Keys that say where a replica is; with url: they would contradict the URL. */
     static final List<String> LOCATION_KEYS = List.of(Keys.TYPE, Keys.PATH, Keys.BUCKET, Keys.ENDPOINT, Keys.REGION,
             Keys.PATH_STYLE, Keys.CHECKSUM_MODE, Keys.STORAGE_CLASS);
-    private static final Pattern QUOTED = Pattern.compile("\"[^\"]*\"");
 
     private StoreSpecs() {
     }
@@ -43,7 +41,7 @@ final class StoreSpecs {
         }
 
         String redact(String message) {
-            return secret ? QUOTED.matcher(message).replaceAll("<redacted>") : message;
+            return secret ? Setting.redactQuoted(message) : message;
         }
     }
 

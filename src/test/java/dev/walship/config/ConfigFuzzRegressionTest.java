@@ -1,0 +1,37 @@
+package dev.walship.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.walship.fuzz.Fuzz;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Replays every stored sidecar.yml (src/test/resources/fuzz/config) and replica URL
+ * (src/test/resources/fuzz/replica-url) through the checks of ConfigPropertyTest and ReplicaUrlPropertyTest.
+ */
+class ConfigFuzzRegressionTest {
+    @TempDir
+    Path tmp;
+
+    @TestFactory
+    Stream<DynamicTest> everyStoredConfigGetsItsVerdict() throws Exception {
+        ConfigPropertyTest p = new ConfigPropertyTest();
+        p.dir = tmp;
+        p.secretsOnDisk();
+        var property = p.property(0, 0);
+        return Fuzz.fixtures("config").stream().map(f -> DynamicTest.dynamicTest(f.name(), () -> assertEquals(
+                f.expect(), Fuzz.replay(property, new String(f.bytes(), StandardCharsets.UTF_8), f.name()))));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyStoredReplicaUrlGetsItsVerdict() {
+        var property = ReplicaUrlPropertyTest.property(0, 0);
+        return Fuzz.fixtures("replica-url").stream().map(f -> DynamicTest.dynamicTest(f.name(), () -> assertEquals(
+                f.expect(), Fuzz.replay(property, new String(f.bytes(), StandardCharsets.UTF_8), f.name()))));
+    }
+}
