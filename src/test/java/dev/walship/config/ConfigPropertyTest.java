@@ -57,7 +57,7 @@ class ConfigPropertyTest {
 
     @Test
     void anyDocumentLoadsOrFailsWithOneLinePerProblemAndNoSecret() {
-        Fuzz.Property<String> p = property(20240617L, 700);
+        Fuzz.Property<String> p = property(20240617L, 1000);
         Map<String, Integer> seen = Fuzz.run(p);
         assertTrue(seen.getOrDefault("loaded", 0) > 30 && seen.getOrDefault("problems", 0) > 300
                 && seen.getOrDefault("bad-yaml", 0) > 20, seen.toString());

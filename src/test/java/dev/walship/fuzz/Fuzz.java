@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,7 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * A small seeded property runner for the fuzz targets (see the pom for why not jqwik or Jazzer).
@@ -73,48 +77,28 @@ public final class Fuzz {
         Map<String, Integer> outcomes = new java.util.concurrent.ConcurrentSkipListMap<>();
         long t0 = System.nanoTime();
         Object[] current = new Object[2]; // case index and input, for the hang report
-        ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "fuzz-" + p.target());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            Future<?> all = worker.submit(() -> {
-                for (int i = 0; i < tries; i++) {
-                    T input;
-                    try {
-                        input = p.gen().next(caseRandom(seed, i));
-                    } catch (Exception e) {
-                        throw new IllegalStateException("generator failed for case " + i, e);
-                    }
-                    synchronized (current) {
-                        current[0] = i;
-                        current[1] = input;
-                    }
-                    String outcome = checkOne(p, input, "case " + i + " (seed " + seed + ")");
-                    outcomes.merge(outcome, 1, Integer::sum);
+        onWorker("fuzz-" + p.target(), p.budget(), () -> {
+            for (int i = 0; i < tries; i++) {
+                T input;
+                try {
+                    input = p.gen().next(caseRandom(seed, i));
+                } catch (Exception e) {
+                    throw new IllegalStateException("generator failed for case " + i, e);
                 }
-                return null;
-            });
-            try {
-                all.get(p.budget().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                all.cancel(true);
                 synchronized (current) {
-                    @SuppressWarnings("unchecked") T input = (T) current[1];
-                    throw new AssertionError(p.target() + " case " + current[0] + " (seed " + seed + ") did not finish"
-                            + " within " + p.budget() + " for all tries: a hang; " + saved(p, input, current[0]));
+                    current[0] = i;
+                    current[1] = input;
                 }
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof Error err) throw err;
-                throw new AssertionError(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
+                outcomes.merge(checkOne(p, input, "case " + i + " (seed " + seed + ")"), 1, Integer::sum);
             }
-        } finally {
-            worker.shutdownNow();
-        }
+            return null;
+        }, () -> {
+            synchronized (current) {
+                @SuppressWarnings("unchecked") T input = (T) current[1];
+                return p.target() + " case " + current[0] + " (seed " + seed + ") did not finish within " + p.budget()
+                        + " for all tries: a hang; " + saved(p, input, current[0]);
+            }
+        });
         // one line per property in target/surefire-reports/*-output.txt: what ran and what it reached
         System.out.printf("fuzz target=%s seed=%d tries=%d ms=%d outcomes=%s%n", p.target(), seed, tries,
                 (System.nanoTime() - t0) / 1_000_000, outcomes);
@@ -123,15 +107,29 @@ public final class Fuzz {
 
     /** Replays one stored input through a property's check (same allocation bound, a 10 s limit). */
     public static <T> String replay(Property<T> p, T input, String name) {
+        return onWorker("fuzz-replay", Duration.ofSeconds(10), () -> checkOne(p, input, "fixture " + name),
+                () -> p.target() + " fixture " + name + " hangs");
+    }
+
+    /** One test per stored input of the property's target, each expecting the verdict of its README line. */
+    public static <T> Stream<DynamicTest> replayAll(Property<T> p, Function<Fixture, T> input) {
+        return fixtures(p.target()).stream().map(f -> DynamicTest.dynamicTest(f.name(),
+                () -> assertEquals(f.expect(), replay(p, input.apply(f), f.name()))));
+    }
+
+    /** Runs {@code job} on a daemon thread, so that a hang fails the test (described by {@code hang}) instead. */
+    private static <R> R onWorker(String name, Duration limit, Callable<R> job, Supplier<String> hang) {
         ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "fuzz-replay");
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
+        Future<R> f = worker.submit(job);
         try {
-            return worker.submit(() -> checkOne(p, input, "fixture " + name)).get(10, TimeUnit.SECONDS);
+            return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new AssertionError(p.target() + " fixture " + name + " hangs", e);
+            f.cancel(true);
+            throw new AssertionError(hang.get(), e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof Error err) throw err;
             throw new AssertionError(e.getCause());

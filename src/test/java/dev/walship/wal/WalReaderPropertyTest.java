@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * WalException / EmptyWalException naming the file. Replaces the old WalMutationTest, whose prefix rule is kept.
  */
 class WalReaderPropertyTest {
-    static final int TRIES = 600;
+    static final int TRIES = 1000;
 
     @TempDir
     Path tmp;
