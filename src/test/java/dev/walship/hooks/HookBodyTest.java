@@ -11,12 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Random;
+import dev.walship.fuzz.Fuzz;
+import dev.walship.fuzz.Mutate;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The deploy hooks' request bodies: valid ones parse exactly, and random bytes or mutations of valid bodies end
- * in {@link HookBody.Invalid} with one printable line, never in another exception.
+ * The deploy hooks' request bodies: valid ones parse exactly, and random bytes or mutations of valid bodies (the shared
+ * seeded runner, {@link Fuzz}: bounded tries, hang and allocation limits) end in {@link HookBody.Invalid} with one
+ * printable line, never in another exception.
  */
 class HookBodyTest {
     private static final List<String> VALID = List.of(
@@ -25,8 +28,6 @@ class HookBodyTest {
             "{\"db\": \"app\", \"to\": \"2026-01-10T14:03:00Z\"}",
             "{\"txid\": 1234, \"timeout\": \"5m\"}",
             "{\"label\": \"pre-restore-20261204T230000123Z\"}");
-
-    private static final byte[] NOISE = "{}[]\":,0-./\\\u0000 a".getBytes(StandardCharsets.ISO_8859_1);
 
     @Test
     void validBodiesParseExactly() throws Exception {
@@ -41,42 +42,38 @@ class HookBodyTest {
 
     @Test
     void randomBytesAndMutationsEndInOneCleanLine() {
-        Random rnd = new Random(20261204);
-        int accepted = 0;
-        for (int i = 0; i < 5000; i++) {
-            byte[] body;
-            if (i % 3 == 0) {
-                body = new byte[rnd.nextInt(64)];
-                rnd.nextBytes(body);
-            } else {
-                body = bytes(VALID.get(rnd.nextInt(VALID.size())));
-                int edits = 1 + rnd.nextInt(4);
-                for (int e = 0; e < edits && body.length > 0; e++) {
-                    int at = rnd.nextInt(body.length);
-                    switch (rnd.nextInt(3)) {
-                        case 0 -> body[at] = (byte) rnd.nextInt(256);
-                        case 1 -> body = java.util.Arrays.copyOf(body, at);
-                        default -> body[at] = NOISE[rnd.nextInt(NOISE.length)];
-                    }
-                }
+        Map<String, Integer> seen = Fuzz.run(Fuzz.property("admin-body", 20261204L, 5000, rnd -> {
+            if (rnd.nextInt(3) == 0) {
+                byte[] b = new byte[rnd.nextInt(64)];
+                rnd.nextBytes(b);
+                return b;
             }
-            for (boolean snapshot : new boolean[] {true, false}) {
-                try {
-                    HookBody b = snapshot ? HookBody.snapshot(body) : HookBody.restore(body);
-                    accepted++;
-                    // whatever was accepted is safe to use: a valid label, a bounded timeout
-                    if (b.label() != null) assertNull(Labels.checkName(b.label()));
-                    assertTrue(b.timeout().compareTo(HookBody.MAX_TIMEOUT) <= 0 && !b.timeout().isNegative());
-                } catch (HookBody.Invalid e) {
-                    assertNotNull(e.getMessage());
-                    assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c < 0x7f) && e.getMessage().length() < 300,
-                            "one printable line: " + e.getMessage());
-                } catch (RuntimeException e) {
-                    fail("body " + new String(body, StandardCharsets.ISO_8859_1) + " escaped with " + e, e);
+            return Mutate.bytes(bytes(VALID.get(rnd.nextInt(VALID.size()))), rnd);
+        }, b -> b, HookBodyTest::check));
+        assertTrue(seen.containsKey("accepted") && seen.containsKey("invalid"), "both paths reached: " + seen);
+    }
+
+    /** Both parsers on one body: accepted and safe to use, or one printable line. */
+    static String check(byte[] body) {
+        String outcome = "invalid";
+        for (boolean snapshot : new boolean[] {true, false}) {
+            try {
+                HookBody b = snapshot ? HookBody.snapshot(body) : HookBody.restore(body);
+                outcome = "accepted";
+                // whatever was accepted is safe to use: a valid label, a bounded timeout, one target for a restore
+                if (b.label() != null) assertNull(Labels.checkName(b.label()));
+                assertTrue(b.timeout().compareTo(HookBody.MAX_TIMEOUT) <= 0 && !b.timeout().isNegative() && !b.timeout().isZero());
+                if (!snapshot) {
+                    int targets = (b.label() != null ? 1 : 0) + (b.to() != null ? 1 : 0) + (b.txid() > 0 ? 1 : 0);
+                    assertEquals(1, targets);
                 }
+            } catch (HookBody.Invalid e) {
+                assertNotNull(e.getMessage());
+                assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c < 0x7f) && e.getMessage().length() < 300,
+                        "one printable line: " + e.getMessage());
             }
         }
-        assertTrue(accepted > 0, "some mutations stay valid, so the accepting path is exercised too");
+        return outcome;
     }
 
     @Test
