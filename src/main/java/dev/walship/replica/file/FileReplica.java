@@ -114,7 +114,11 @@ public final class FileReplica implements ReplicaClient {
     public Optional<byte[]> readObject(String name) throws IOException {
         Path p = resolve(name);
         if (!Files.exists(p)) return Optional.empty();
-        return Optional.of(Files.readAllBytes(p));
+        try {
+            return Optional.of(Files.readAllBytes(p));
+        } catch (IOException e) {
+            throw new IOException("read " + name + " from replica " + url() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
