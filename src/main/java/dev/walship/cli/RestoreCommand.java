@@ -1,17 +1,21 @@
 package dev.walship.cli;
 
 import dev.walship.replica.ReplicaClient;
+import dev.walship.restore.RestoreException;
 import dev.walship.restore.RestorePlan;
 import dev.walship.restore.RestorePlanner;
 import dev.walship.restore.RestoreResult;
 import dev.walship.restore.RestoreTarget;
 import dev.walship.restore.Restorer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -28,8 +32,11 @@ public final class RestoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--replica", required = true, paramLabel = "URL", description = "file:///backups/app or an absolute path.")
-    String replica;
+    @Option(names = "--replica", required = true, paramLabel = "URL",
+            description = {"file:///backups/app, s3://..., gs://... or an absolute path.",
+                    "Repeat it to name fallbacks: a replica that fails (corrupt object, unreachable, target outside"
+                            + " its window) is reported and the next one is tried, in the order given."})
+    List<String> replicas;
 
     @Option(names = {"--output", "-o"}, required = true, paramLabel = "PATH", description = "Where to write the database.")
     Path output;
@@ -88,12 +95,54 @@ public final class RestoreCommand implements Callable<Integer> {
         RestoreTarget t = parseTarget();
         byte[] key = encryptionKeyFile == null ? null
                 : dev.walship.replica.crypto.EncryptingReplica.loadKey(encryptionKeyFile);
-        try (ReplicaClient plain = ReplicaOption.open(replica)) {
+        for (String url : replicas) checkUrl(url); // a typo in the third URL must not wait for two failed restores
+        List<String> failures = new ArrayList<>();
+        int code = CliException.BAD_INPUT;
+        for (int i = 0; i < replicas.size(); i++) {
+            String url = replicas.get(i);
+            try {
+                Integer done = restoreFrom(url, t, key, dest, out, err, failures);
+                if (done != null) return done;
+            } catch (IOException e) {
+                if (!fallsBack(e) || replicas.size() == 1) throw e;
+                failures.add(url + ": " + Main.oneLine(e));
+                if (Main.exitCode(e) != CliException.BAD_INPUT) code = CliException.FAILED;
+                if (i + 1 < replicas.size()) {
+                    err.println("walship: restore from " + url + " failed: " + Main.oneLine(e) + "; falling back to "
+                            + replicas.get(i + 1));
+                    err.flush();
+                }
+            }
+        }
+        if (failures.isEmpty()) { // only with --if-replica-exists: every replica was empty
+            String which = replicas.size() == 1 ? "replica " + replicas.get(0) + " has" : "none of the "
+                    + replicas.size() + " replicas has";
+            err.println("walship: " + which + " nothing to restore (--if-replica-exists)");
+            return 0;
+        }
+        throw new CliException(code, "restore failed from every replica: " + String.join("; ", failures));
+    }
+
+    private static void checkUrl(String url) {
+        try {
+            dev.walship.config.ReplicaUrls.parse(url, "--replica");
+        } catch (dev.walship.config.ConfigException e) {
+            throw new CliException(CliException.BAD_INPUT, String.join("; ", e.problems()), e);
+        }
+    }
+
+    /**
+     * Restores from one replica; returns the exit code, or null when {@code --if-replica-exists} finds it empty.
+     * A replica that fails only for this restore (bad data, unreachable, target outside its window) throws.
+     */
+    private Integer restoreFrom(String url, RestoreTarget t, byte[] key, Path dest, PrintWriter out, PrintWriter err,
+                                List<String> earlier) throws IOException {
+        try (ReplicaClient plain = ReplicaOption.open(url)) {
             ReplicaClient client = dev.walship.replica.crypto.EncryptingReplica.forRestore(plain, key);
             var files = client.listFiles();
             if (ifReplicaExists && files.stream().noneMatch(f -> f.isSnapshot())) {
-                err.println("walship: replica " + client.url() + " has nothing to restore (--if-replica-exists)");
-                return 0;
+                if (replicas.size() > 1) err.println("walship: replica " + client.url() + " has nothing to restore");
+                return null;
             }
             RestorePlan plan = RestorePlanner.plan(client.url(), files, t, System.currentTimeMillis());
             RestoreResult r = Restorer.restore(client, plan, new Restorer.Options(dest, force, integrity,
@@ -103,9 +152,21 @@ public final class RestoreCommand implements Callable<Integer> {
                     }));
             out.println("restored " + dest + " to txid " + r.txid() + " (" + Instant.ofEpochMilli(r.time())
                     + "), " + r.dbSize() + " pages of " + r.pageSize() + " bytes, from " + r.filesRead()
-                    + " files; " + plan.explanation());
+                    + " files of " + client.url() + "; " + plan.explanation()
+                    + (earlier.isEmpty() ? "" : "; after " + earlier.size() + " replica(s) failed: " + String.join("; ", earlier)));
             return 0;
         }
+    }
+
+    /**
+     * Whether another replica might do better: not for mistakes that are the same everywhere (bad flags, an
+     * existing output, a time in the future, a wrong encryption key file).
+     */
+    private static boolean fallsBack(IOException e) {
+        if (e instanceof RestoreException r) {
+            return r.kind() != RestoreException.Kind.OUTPUT_EXISTS && r.kind() != RestoreException.Kind.IN_FUTURE;
+        }
+        return true;
     }
 
     private RestoreTarget parseTarget() {

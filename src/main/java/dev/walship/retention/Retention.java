@@ -42,9 +42,9 @@ public final class Retention {
         List<Long> keptSnapshots = snapshots.stream().filter(s -> !gone.contains(s)).map(FileInfo::maxTxid).toList();
         for (FileInfo f : files) {
             if (f.isSnapshot() || gone.contains(f)) continue;
-            boolean old = (f.level() == 0 && f.maxTime() < now - policy.l0RetentionMs())
-                    || (f.level() == 1 && f.maxTime() < now - policy.l1RetentionMs());
-            if (old && coveredWithoutSpanningSnapshot(f, files, keptSnapshots)) {
+            long limit = now - (f.level() == 0 ? policy.l0RetentionMs() : policy.l1RetentionMs());
+            boolean old = f.level() <= 1 && f.maxTime() < limit;
+            if (old && coveredWithoutSpanningSnapshot(f, files, keptSnapshots, limit)) {
                 out.add(f);
                 gone.add(f);
             }
@@ -53,14 +53,18 @@ public final class Retention {
     }
 
     /**
-     * Whether a higher-level file covers {@code f} and keeps every kept snapshot usable: a restore from a
-     * snapshot S needs a file starting exactly at S + 1, so a cover that starts at or before S and ends
-     * after it (written by a planner that did not split at snapshots) cannot replace the files after S.
+     * Whether a higher-level file older than {@code limit} covers {@code f} and keeps every kept snapshot usable:
+     * a restore from a snapshot S needs a file starting exactly at S + 1, so a cover that starts at or before S
+     * and ends after it (written by a planner that did not split at snapshots) cannot replace the files after S.
      */
-    private static boolean coveredWithoutSpanningSnapshot(FileInfo f, List<FileInfo> files, List<Long> keptSnapshots) {
+    private static boolean coveredWithoutSpanningSnapshot(FileInfo f, List<FileInfo> files, List<Long> keptSnapshots,
+                                                          long limit) {
         for (FileInfo g : files) {
             if (g.isSnapshot() || g.level() <= f.level()) continue;
             if (g.minTxid() > f.minTxid() || g.maxTxid() < f.maxTxid()) continue;
+            // f's younger siblings under the same cover are kept while the cover is young: without f they could
+            // only be reached through the cover, which overshoots them (ReplicaCrashFaultTest found this)
+            if (g.maxTime() >= limit) continue;
             boolean spans = false;
             for (long s : keptSnapshots) {
                 if (g.minTxid() <= s && s < g.maxTxid() && s < f.maxTxid()) {
