@@ -22,7 +22,7 @@ import java.util.function.Predicate;
  * real backend: an upload leaves a partly written temp file (FileReplica's dot-named sibling, never listed),
  * a batch delete removes only some of its files, a download breaks off mid-stream.
  */
-final class FaultyReplica implements ReplicaClient {
+class FaultyReplica implements ReplicaClient {
     /** Where the sidecar dies. */
     enum Point { UPLOAD, DELETE, OPEN }
 
