@@ -185,8 +185,16 @@ public final class DatabaseFollower implements Closeable {
     /** Picks up where the spool state says, or starts over with a snapshot when it can't prove continuity. */
     private void resume(long replicaMaxTxid) throws IOException {
         FollowerState st = spool.loadState();
-        lastTxid = Math.max(st.lastTxid(), replicaMaxTxid);
-        lastTime = st.lastTime();
+        // A kill between publishing a file to the spool and recording it in state.json leaves the file
+        // behind, and it is still uploaded: its txids (and time) are taken, never handed out again.
+        long spooledMax = 0;
+        long spooledTime = 0;
+        for (Spool.Pending p : spool.pending()) {
+            spooledMax = Math.max(spooledMax, p.info().maxTxid());
+            spooledTime = Math.max(spooledTime, p.info().maxTime());
+        }
+        lastTxid = Math.max(Math.max(st.lastTxid(), replicaMaxTxid), spooledMax);
+        lastTime = Math.max(st.lastTime(), spooledTime);
         lastSnapshotAt = st.lastSnapshotAt();
         metrics.lastTxid.set(lastTxid);
         metrics.lastTime.set(lastTime);
@@ -197,6 +205,9 @@ public final class DatabaseFollower implements Closeable {
             why = "database file is not the one walship followed before";
         } else if (replicaMaxTxid > st.lastTxid()) {
             why = "a replica holds txid " + replicaMaxTxid + ", newer than the spool's " + st.lastTxid();
+        } else if (spooledMax > st.lastTxid()) {
+            why = "the spool holds txid " + spooledMax + ", newer than its recorded state's " + st.lastTxid()
+                    + " (stopped between writing a segment and recording it)";
         } else if (st.position().pageSize() != pageSize) {
             why = "page size changed";
         } else {

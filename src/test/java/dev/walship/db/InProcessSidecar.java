@@ -54,6 +54,11 @@ public final class InProcessSidecar implements AutoCloseable {
         return ok;
     }
 
+    /** Only the follower's step: new commits land in the spool, nothing is uploaded. */
+    public void step() throws IOException {
+        follower.step();
+    }
+
     /** Sidecar's spool cleanup: drops files the replica holds that crash recovery no longer needs. */
     private void cleanSpool() throws IOException {
         long saved = ChecksumRecovery.savedTxid(spool);

@@ -111,6 +111,53 @@ class ReplicaCrashFaultTest {
     }
 
     /**
+     * Found by {@link KillDuringMaintenanceFaultTest}: killed after a segment was published to the spool but before
+     * state.json recorded it, the restarted follower handed the segment's txids out again (to its recovery snapshot)
+     * while the orphaned segment was still uploaded, so one txid meant two different databases.
+     */
+    @Test
+    void killedBetweenSpoolingASegmentAndRecordingItReusesNoTxid() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path root = dir.resolve("replica");
+        Writer w = new Writer(db).run("--count", "1", "--sleep-ms", "0");
+        ManualClock clock = new ManualClock(Instant.now().minus(Duration.ofHours(2)));
+        FileReplica replica = new FileReplica(root);
+        InProcessSidecar sc = sidecar(db, replica, clock).open();
+        for (int i = 0; i < 3; i++) {
+            w.run("--count", "3", "--sleep-ms", "0");
+            clock.advance(Duration.ofSeconds(20));
+            assertTrue(sc.round());
+        }
+        // what the disk holds when the kill lands between Spool.publish and saveState: the new segment, the old state
+        Path spoolDir = sc.spoolDir;
+        java.util.Map<Path, byte[]> before = new java.util.HashMap<>();
+        try (Stream<Path> s = Files.list(spoolDir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) before.put(p, Files.readAllBytes(p));
+        }
+        w.run("--count", "2", "--sleep-ms", "0");
+        clock.advance(Duration.ofSeconds(20));
+        long recorded = sc.follower().lastTxid();
+        sc.step();
+        assertEquals(recorded + 2, sc.follower().lastTxid(), "the step spooled two commits");
+        sc.crash();
+        try (Stream<Path> s = Files.list(spoolDir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) if (!before.containsKey(p)) Files.delete(p);
+        }
+        for (var e : before.entrySet()) Files.write(e.getKey(), e.getValue());
+
+        InProcessSidecar again = sidecar(db, replica, clock).open();
+        assertTrue(again.follower().lastTxid() > recorded + 2, "the orphan's txids are not handed out again");
+        w.run("--count", "2", "--sleep-ms", "0");
+        clock.advance(Duration.ofSeconds(20));
+        assertTrue(again.round());
+        again.stop();
+        Verifier.Report r = Verifier.verify(replica, null, new Verifier.Options(
+                Files.createDirectories(dir.resolve("verify-tmp")), Restorer.IntegrityCheck.FULL, Duration.ZERO, null));
+        assertEquals(Verifier.Outcome.OK, r.outcome(), r.message());
+        new RestoreCheck(root, dir.resolve("restores")).describedBy(w).assertLatest(w.last().checksum());
+    }
+
+    /**
      * Found by the test above: retention deleted the older L0 files of an L1 window while younger ones of the same
      * window were still inside l0-retention, which left those unreachable (the L1 file overshoots them).
      */
