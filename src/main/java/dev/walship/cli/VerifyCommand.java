@@ -3,7 +3,7 @@ package dev.walship.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.walship.config.Durations;
-import dev.walship.db.LiveChecksum;
+import dev.walship.db.LiveDatabase;
 import dev.walship.replica.ReplicaClient;
 import dev.walship.replica.crypto.EncryptingReplica;
 import dev.walship.restore.Restorer;
@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code walship verify}: read every file of a replica, restore its latest state, compare with the live database. */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Check a replica: every file passes its checksums, the latest state restores (into a private"
                 + " temp file, deleted afterwards) and passes SQLite's integrity check, and with --db the live database"
                 + " equals one of the replica's states.",
@@ -67,6 +67,7 @@ public final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        NativeLibraries.check();
         PrintWriter err = spec.commandLine().getErr();
         Duration wait = parseWait();
         Path temp = tempDir != null ? tempDir : Path.of(System.getProperty("java.io.tmpdir"));
@@ -79,7 +80,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 throw new CliException(CliException.BAD_INPUT, "--db " + db + " does not exist; pass the app's live"
                         + " database file, or leave --db out to check the replica alone");
             }
-            Path spool = spoolDir != null ? spoolDir : LiveChecksum.defaultSpoolDir(db);
+            Path spool = spoolDir != null ? spoolDir : LiveDatabase.defaultSpoolDir(db);
             live = Verifier.live(db.toAbsolutePath(), Files.isDirectory(spool) ? spool : null);
         }
         byte[] key = encryptionKeyFile == null ? null : EncryptingReplica.loadKey(encryptionKeyFile);

@@ -1,7 +1,7 @@
 package dev.walship.restore;
 
 import dev.walship.db.FollowerState;
-import dev.walship.db.LiveChecksum;
+import dev.walship.db.LiveDatabase;
 import dev.walship.replica.ReplicaClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +49,7 @@ public final class Verifier {
 
     /** The live side of a comparison: the database's state, and where the sidecar says it is. */
     public interface Live {
-        LiveChecksum.State read() throws IOException;
+        LiveDatabase.State read() throws IOException;
 
         /** The sidecar's spool state, re-read on every call; empty when unknown. */
         Optional<FollowerState> spoolState();
@@ -59,13 +59,13 @@ public final class Verifier {
     public static Live live(Path db, Path spoolDirOrNull) {
         return new Live() {
             @Override
-            public LiveChecksum.State read() throws IOException {
-                return LiveChecksum.read(db);
+            public LiveDatabase.State read() throws IOException {
+                return LiveDatabase.read(db);
             }
 
             @Override
             public Optional<FollowerState> spoolState() {
-                return spoolDirOrNull == null ? Optional.empty() : LiveChecksum.spoolState(spoolDirOrNull);
+                return spoolDirOrNull == null ? Optional.empty() : LiveDatabase.spoolState(spoolDirOrNull);
             }
         };
     }
@@ -84,7 +84,7 @@ public final class Verifier {
     /** Verifies {@code replica}, and compares it with {@code liveOrNull} when given. */
     public static Report verify(ReplicaClient replica, Live liveOrNull, Options o) throws IOException {
         // the live state first: from then on the replica can only catch up with it, never fall behind
-        LiveChecksum.State live = liveOrNull == null ? null : liveOrNull.read();
+        LiveDatabase.State live = liveOrNull == null ? null : liveOrNull.read();
         ReplicaWalk walk = new ReplicaWalk(replica);
         say(o, "reading every file of " + replica.url());
         walk.walk(replica.listFiles());
@@ -114,7 +114,7 @@ public final class Verifier {
      * does not have yet, and nothing is compared.
      */
     private static Report compare(ReplicaClient replica, ReplicaWalk walk, RestoreResult latest,
-                                  LiveChecksum.State live, Live side, Report base, Options o) throws IOException {
+                                  LiveDatabase.State live, Live side, Report base, Options o) throws IOException {
         if (live.pageSize() != latest.pageSize()) {
             return with(base, Outcome.MISMATCH, latest.txid(), "live database has page size " + live.pageSize()
                     + " but the replica's latest state (txid " + latest.txid() + ") has " + latest.pageSize());
@@ -165,7 +165,7 @@ public final class Verifier {
     }
 
     /** The txid the sidecar recorded at exactly the live read's WAL position, or -1. */
-    private static long copiedAs(LiveChecksum.State live, Optional<FollowerState> st) {
+    private static long copiedAs(LiveDatabase.State live, Optional<FollowerState> st) {
         if (st.isEmpty() || live.position() == null || st.get().position() == null) return -1;
         FollowerState s = st.get();
         // an empty WAL proves nothing about the database file, so only a real WAL position counts

@@ -78,9 +78,10 @@ class ManyDatabasesTest {
             E2E.sleep(1_500);
             assertTrue(p.isAlive(), () -> "walship exited:\n" + E2E.tail(log, 20));
             long pid = p.pid();
-            E2E.run(60, "jcmd", "" + pid, "GC.run");
-            String heap = E2E.run(60, "jcmd", "" + pid, "GC.heap_info");
-            String threads = E2E.run(60, "jcmd", "" + pid, "Thread.print");
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            E2E.run(60, jcmd, "" + pid, "GC.run");
+            String heap = E2E.run(60, jcmd, "" + pid, "GC.heap_info");
+            String threads = E2E.run(60, jcmd, "" + pid, "Thread.print");
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
             int walship = (int) threads.lines().filter(l -> l.startsWith("\"walship-db-") || l.startsWith("\"walship-upload-"))
                     .count();

@@ -177,7 +177,7 @@ class ReplicaVerifyTest {
     void aLiveDatabaseChangedBehindWalshipsBackIsAMismatchAtTheTxidItWasCopiedAs() throws Exception {
         // a big table written once and checkpointed: its pages live in the database file, never in the WAL
         replicate(1000, "--count", "1", "--sleep-ms", "0", "--huge-rows", "100", "--final-checkpoint", "TRUNCATE");
-        var state = dev.walship.db.LiveChecksum.spoolState(spool).orElseThrow();
+        var state = dev.walship.db.LiveDatabase.spoolState(spool).orElseThrow();
         flipByte(db, pageNotInWal());
         RestoreCheck.Result cli = RestoreCheck.cli("verify", "--replica", root.toString(), "--db", db.toString(),
                 "--spool-dir", spool.toString(), "--wait", "2s", "--json");

@@ -7,7 +7,6 @@ import dev.walship.wal.WalHeader;
 import dev.walship.wal.WalPosition;
 import dev.walship.wal.WalReader;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +15,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The whole-database checksum of a live database, read consistently while the app keeps writing and
@@ -25,14 +22,15 @@ import java.util.Map;
  * the state: while it is open no one can restart the WAL past its read mark, and a checkpoint only
  * copies pages that also sit in WAL frames at or before that mark (see docs/REPLICATION.md "Locks").
  * The pages are the database file overlaid with the newest copy of each page in the WAL up to its
- * last commit, exactly what {@link SnapshotTaker} writes. A WAL restarted while we read (possible only
+ * last commit, exactly what {@link SnapshotTaker} writes. (Inside the sidecar, {@link DatabaseFollower#readLive}
+ * does the same under walship's own read transaction, at a known txid.) A WAL restarted while we read (possible only
  * when our read mark was slot 0, i.e. everything was checkpointed) changes its salts, which the read
  * checks at the end, and then starts over.
  */
-public final class LiveChecksum {
+public final class LiveDatabase {
     private static final int ATTEMPTS = 10;
 
-    private LiveChecksum() {}
+    private LiveDatabase() {}
 
     /**
      * A consistent state of the live database.
@@ -81,8 +79,8 @@ public final class LiveChecksum {
         String inode = DbFiles.identity(db);
         if (!wal || !Files.exists(DbFiles.wal(db))) {
             // rollback journal mode: our SHARED lock keeps every writer out of the database file
-            int size = SnapshotTaker.dbSizeFromHeader(dbFile, pageSize);
-            return new State(pageSize, size, hash(dbFile, null, Map.of(), null, size, pageSize), null, inode, readAt);
+            DbChecksum sum = SnapshotTaker.hash(dbFile, null, null, null, pageSize);
+            return new State(pageSize, sum.dbSize(), sum.value(), null, inode, readAt);
         }
         String walSource = DbFiles.wal(db).toString();
         try (FileChannel walFile = FileChannel.open(DbFiles.wal(db))) {
@@ -107,44 +105,16 @@ public final class LiveChecksum {
         } catch (WalException e) {
             return null; // a header being written right now: look again
         }
-        if (end == null || end.frame() == 0) {
-            // everything is in the database file, and our read mark 0 keeps checkpoints out of it
-            int size = SnapshotTaker.dbSizeFromHeader(dbFile, pageSize);
-            return new State(pageSize, size, hash(dbFile, null, Map.of(), null, size, pageSize), null, inode, readAt);
-        }
-        Map<Integer, Long> overlay = new HashMap<>();
+        if (end != null && end.frame() == 0) end = null;
+        DbChecksum sum;
         try {
-            WalReader.readFrames(walFile, WalPosition.start(WalReader.readHeader(walFile, walSource)), end.frame(),
-                    (index, pgno, commit, page) -> overlay.put(pgno, index), walSource);
-        } catch (WalException e) {
-            return null;
+            // with no WAL frames everything is in the database file, and our read mark 0 keeps checkpoints out of it
+            sum = SnapshotTaker.hash(dbFile, walFile, walSource, end, pageSize);
+            if (end != null && !end.sameGeneration(WalReader.readHeader(walFile, walSource))) return null;
+        } catch (SnapshotTaker.WalGenerationChanged | WalException e) {
+            return null; // restarted or truncated while we read
         }
-        int size = SnapshotTaker.commitSize(walFile, end);
-        long sum = hash(dbFile, walFile, overlay, end, size, pageSize);
-        try {
-            if (!end.sameGeneration(WalReader.readHeader(walFile, walSource))) return null;
-        } catch (WalException e) {
-            return null; // truncated meanwhile
-        }
-        return new State(pageSize, size, sum, end, inode, readAt);
-    }
-
-    private static long hash(FileChannel db, FileChannel wal, Map<Integer, Long> overlay, WalPosition pos, int size,
-                             int pageSize) throws IOException {
-        DbChecksum sum = new DbChecksum(pageSize);
-        sum.resize(size);
-        byte[] page = new byte[pageSize];
-        ByteBuffer buf = ByteBuffer.wrap(page);
-        for (int pgno = 1; pgno <= size; pgno++) {
-            Long frame = overlay.get(pgno);
-            if (frame != null) {
-                SnapshotTaker.readFully(wal, buf, pos.frameOffset(frame) + WalPosition.FRAME_HEADER_SIZE);
-            } else {
-                SnapshotTaker.readFully(db, buf, (long) (pgno - 1) * pageSize);
-            }
-            sum.setPage(pgno, page, 0);
-        }
-        return sum.value();
+        return new State(pageSize, sum.dbSize(), sum.value(), end, inode, readAt);
     }
 
     /**
