@@ -1,6 +1,8 @@
 package dev.walship.cli;
 
+import dev.walship.replica.Labels;
 import dev.walship.replica.ReplicaClient;
+import dev.walship.replica.ReplicaSync;
 import dev.walship.restore.RestoreException;
 import dev.walship.restore.RestorePlan;
 import dev.walship.restore.RestorePlanner;
@@ -51,6 +53,10 @@ public final class RestoreCommand implements Callable<Integer> {
 
         @Option(names = "--txid", paramLabel = "N", description = "Exactly after this transaction (decimal, or 0x hex).")
         String txid;
+
+        @Option(names = "--label", paramLabel = "TAG",
+                description = "A labelled snapshot (a deploy tag from 'walship hook pre-deploy', or pre-restore-<time>).")
+        String label;
     }
 
     @Option(names = "--force", description = "Overwrite an existing output file (and remove its -wal/-shm).")
@@ -144,6 +150,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 if (replicas.size() > 1) err.println("walship: replica " + client.url() + " has nothing to restore");
                 return null;
             }
+            if (target != null && target.label != null) t = labelled(client);
             RestorePlan plan = RestorePlanner.plan(client.url(), files, t, System.currentTimeMillis());
             RestoreResult r = Restorer.restore(client, plan, new Restorer.Options(dest, force, integrity,
                     quiet ? null : line -> {
@@ -169,8 +176,27 @@ public final class RestoreCommand implements Callable<Integer> {
         return true;
     }
 
+    /** The txid a label names in this replica; an unknown label lists the known ones. */
+    private RestoreTarget labelled(ReplicaClient client) throws IOException {
+        Labels labels = ReplicaSync.readLabels(client);
+        var found = labels.find(target.label);
+        if (found.isEmpty()) {
+            String known = labels.names().isEmpty() ? "none" : String.join(", ", labels.names());
+            if (replicas.size() > 1) throw new IOException("replica " + client.url() + " has no label " + target.label
+                    + " (known: " + known + ")");
+            throw new CliException(CliException.BAD_INPUT, "replica " + client.url() + " has no label " + target.label
+                    + " (known: " + known + "; see 'walship snapshots')");
+        }
+        return new RestoreTarget.AtTxid(found.get().txid());
+    }
+
     private RestoreTarget parseTarget() {
         if (target == null) return new RestoreTarget.Latest();
+        if (target.label != null) {
+            String bad = Labels.checkName(target.label);
+            if (bad != null) throw new CliException(CliException.BAD_INPUT, "--label: " + bad);
+            return new RestoreTarget.Latest(); // resolved per replica, from its labels.json
+        }
         if (target.to != null) {
             try {
                 return new RestoreTarget.AtTime(OffsetDateTime.parse(target.to).toInstant());

@@ -131,6 +131,15 @@ class DeployHooksE2ETest {
             }
             assertEquals(after, got, "a restore of the latest state includes the writes after the rollback");
 
+            // the CLI restores by label too, and names the known labels for an unknown one
+            Path byLabel = dir.resolve("by-label.db");
+            Cli bl = walship("restore", "--replica", "file://" + replica, "-o", byLabel.toString(), "--label", "v1.4.2", "-q");
+            assertEquals(0, bl.exit(), bl.err());
+            assertEquals(v1, E2E.check(byLabel).checksum());
+            Cli nl = walship("restore", "--replica", "file://" + replica, "-o", dir.resolve("x.db").toString(), "--label", "v7");
+            assertEquals(2, nl.exit());
+            assertTrue(nl.err().contains("has no label v7 (known: v1.4.2, " + saved), nl.err());
+
             // both labels are listed
             Cli list = walship("snapshots", "--replica", "file://" + replica, "--json");
             assertEquals(0, list.exit(), list.err());
