@@ -48,7 +48,8 @@ class TwoSidecarsOneReplicaTest {
                          "--spool-dir", spoolA.toString())) {
                 w.run("--count", "1");
                 first.awaitReplicating(60_000);
-                w.start("--duration", "9", "--sleep-ms", "5");
+                // long enough to outlast the refused sidecar's JVM start and exit even on a loaded machine
+                w.start("--duration", "20", "--sleep-ms", "5");
                 E2E.sleep(1_500);
 
                 long t0 = System.currentTimeMillis();
