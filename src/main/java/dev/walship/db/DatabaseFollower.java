@@ -250,6 +250,7 @@ public final class DatabaseFollower implements Closeable {
     public void step() throws IOException {
         if (spoolFull()) return;
         try {
+            if (tableLost != null) throw new ContinuityBreak(tableLost); // an earlier snapshot for it failed
             if (!inode.equals(DbFiles.identity(settings.db()))) {
                 reopen();
                 throw new ContinuityBreak("database file was replaced");
@@ -268,6 +269,8 @@ public final class DatabaseFollower implements Closeable {
     }
 
     private boolean spoolWasFull;
+    /** Why the page-hash table cannot be trusted until the next snapshot replaces it, or null. */
+    private String tableLost;
 
     /**
      * While the spool holds more than spool-max-size (replicas unreachable for long), walship stops
@@ -321,15 +324,21 @@ public final class DatabaseFollower implements Closeable {
         WalShipper.Shipped s;
         try {
             s = WalShipper.ship(walFile, walSource, pos, lastTxid, this::nextTime, checksum, spool);
-        } catch (WalException e) {
-            throw new ContinuityBreak("WAL changed while walship copied it: " + e.getMessage(), e);
         } catch (IOException e) {
-            // The spool write failed (e.g. disk full) after the page-hash table took some of the pages:
-            // rebuild the table as of the last shipped txid before anything else uses it.
+            // The copy failed after the page-hash table took some of the pages: rebuild the table as of
+            // the last shipped txid before anything else uses it. Also for a WAL that changed: the
+            // snapshot that answers the break can fail too (a full spool fails both), and the next
+            // sync must not build on a table holding pages that were never shipped.
             Optional<DbChecksum> back = ChecksumRecovery.recover(spool,
                     new FollowerState(pos, lastTxid, lastTime, inode, checksumSavedTxid, lastSnapshotAt), pageSize);
-            if (back.isEmpty()) throw new ContinuityBreak("page-hash table lost after a failed spool write", e);
+            if (back.isEmpty()) {
+                tableLost = "page-hash table lost after a failed copy";
+                throw new ContinuityBreak(tableLost, e);
+            }
             checksum = back.get();
+            if (e instanceof WalException) {
+                throw new ContinuityBreak("WAL changed while walship copied it: " + e.getMessage(), e);
+            }
             throw new IOException("write to spool " + spool.dir() + ": " + e.getMessage()
                     + " (free space or raise spool-max-size; walship keeps the WAL until then)", e);
         }
@@ -531,6 +540,7 @@ public final class DatabaseFollower implements Closeable {
             lastTime = time;
             checksum = t.checksum();
             lastSnapshotAt = clock.millis();
+            tableLost = null;
             lastObservedWalLength = walFile.size();
             saveState();
             maybeSaveChecksum(true);

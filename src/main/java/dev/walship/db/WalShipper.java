@@ -12,6 +12,7 @@ import dev.walship.wal.WalScan;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,8 @@ final class WalShipper {
 
     /**
      * Ships everything committed after {@code from}. Updates {@code checksum} in place; if this
-     * throws, the checksum table is no longer trustworthy and the caller must take a snapshot.
+     * throws, the checksum table is no longer trustworthy: the caller must rebuild it or take a
+     * snapshot. A failed spool write throws a plain IOException, a WAL problem a WalException.
      */
     static Shipped ship(FileChannel wal, String walSource, WalPosition from, long lastTxid,
                         java.util.function.LongSupplier clock, DbChecksum checksum, Spool spool) throws IOException {
@@ -59,8 +61,12 @@ final class WalShipper {
             WalPosition end;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
                  SegmentWriter w = SegmentWriter.create(out, header, L0_ZSTD_LEVEL)) {
-                end = WalReader.readFrames(wal, from, scan.end().frame(), new TxnWriter(txns, first, time, w, checksum),
-                        walSource);
+                try {
+                    end = WalReader.readFrames(wal, from, scan.end().frame(),
+                            new TxnWriter(txns, first, time, w, checksum), walSource);
+                } catch (UncheckedIOException e) {
+                    throw e.getCause(); // a spool write failed (disk full): not a WAL problem, see TxnWriter
+                }
                 w.finish();
             }
             FileInfo info = header.toFileInfo(Files.size(tmp));
@@ -88,8 +94,20 @@ final class WalShipper {
             this.checksum = checksum;
         }
 
+        /**
+         * Spool write failures leave as {@link UncheckedIOException}: WalReader reports what a consumer
+         * throws as a WAL error, and the follower answers those with a snapshot instead of a retry.
+         */
         @Override
-        public void frame(long index, int pgno, int commitDbSize, byte[] page) throws IOException {
+        public void frame(long index, int pgno, int commitDbSize, byte[] page) {
+            try {
+                write(index, pgno, page);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private void write(long index, int pgno, byte[] page) throws IOException {
             CommittedTxn t = txns.get(k);
             if (index == t.firstFrame()) {
                 w.beginTxn(new TxnHeader(firstTxid + k, time, t.dbSizeAfter(), t.shippedPages()));
