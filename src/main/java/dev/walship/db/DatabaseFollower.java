@@ -224,9 +224,10 @@ public final class DatabaseFollower implements Closeable {
             snapshot(why, true);
             return;
         }
-        if (walFile.size() < WalHeader.SIZE && pos.frame() > 0) {
+        if (walFile.size() < WalHeader.SIZE) {
             // The last connection to close checkpoints and deletes the WAL: fine if the checkpointed
-            // file is exactly what walship had shipped.
+            // file is exactly what walship had shipped. Also at frame 0 (walship had followed a restart
+            // before the generation's first commit): the app may have committed and checkpointed since.
             if (!SnapshotTaker.fileMatches(dbFile, checksum)) {
                 snapshot("database changed while walship was stopped and its WAL is gone", true);
                 return;

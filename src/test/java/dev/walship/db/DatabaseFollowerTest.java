@@ -12,7 +12,11 @@ import dev.walship.restore.RestoreResult;
 import dev.walship.restore.RestoreTarget;
 import dev.walship.restore.Restorer;
 import dev.walship.retention.Retention;
+import dev.walship.wal.WalHeader;
+import dev.walship.wal.WalPosition;
+import dev.walship.wal.WalReader;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -169,6 +173,46 @@ class DatabaseFollowerTest {
             assertEquals(first + 200, f.lastTxid());
         }
         assertRestoreEqualsSource(fx.db(), fx.replica());
+    }
+
+    /**
+     * Found by the soak: walship saves its position at the start of a WAL generation (frame 0) when it
+     * followed a restart before the generation's first commit. Stopped there, with the app committing,
+     * checkpointing and closing (the WAL is then empty), a restart must still notice that the database
+     * file moved on, instead of resuming as if nothing had been committed.
+     */
+    @Test
+    void commitsMadeWhileStoppedAtAGenerationStartAreNotMissedWhenTheWalIsGone() throws Exception {
+        Fixture fx = fixture(dir);
+        WalHeader h;
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 1000)) {
+            follow(f, startWriter(fx.db(), 100, 0, "PASSIVE"), fx.rs());
+            try (FileChannel wal = FileChannel.open(DbFiles.wal(fx.db()))) {
+                h = WalReader.readHeader(wal, "wal");
+            }
+        }
+        long shipped = fx.spool().loadState().lastTxid();
+        // The state walship saves when it is at the start of a generation and everything before it is
+        // checkpointed into the database file.
+        python(fx.db(), "c.execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchall()");
+        fx.spool().saveState(fx.spool().loadState().withPosition(WalPosition.start(h)));
+        // While walship is stopped the app commits more, checkpoints everything and its WAL is emptied.
+        Process w = startWriter(fx.db(), 100, 100, "TRUNCATE");
+        assertTrue(w.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, w.exitValue(), () -> readLog());
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 1000)) {
+            assertEquals(1, f.metrics().snapshots.get(), "the changed database file must be answered with a snapshot");
+            assertEquals(shipped + 1, f.lastTxid());
+            f.finalSync();
+            assertTrue(fx.rs().uploadPending());
+        }
+        assertRestoreEqualsSource(fx.db(), fx.replica());
+    }
+
+    private void python(Path db, String statements) throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1],"
+                + " isolation_level=None); " + statements + "; c.close()", db.toString()).inheritIO().start();
+        assertEquals(0, p.waitFor());
     }
 
     @Test
