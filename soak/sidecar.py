@@ -113,6 +113,6 @@ class Sidecar:
     def error_lines(self):
         try:
             with open(self.log, errors="replace") as f:
-                return [l.rstrip() for l in f if " ERROR " in l or "Exception" in l and " at " not in l]
+                return [l.rstrip() for l in f if " ERROR " in l or "Exception in thread" in l]
         except FileNotFoundError:
             return []
