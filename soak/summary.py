@@ -37,7 +37,7 @@ def report(s, a, seconds, failure):
         passed=not problems, problems=problems)
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
-    order = ["cycles", "kills", "checkpoints", "outages", "spool_fills", "restores_verified", "restores_skipped",
+    order = ["cycles", "kills", "checkpoints", "outages", "spool_fills", "restores_verified", "restores_loss_checked", "restores_skipped",
              "mismatches", "integrity_failures", "future_restores", "lost_restores", "data_lost", "commits",
              "final_exit_code", "catch_up_s"]
     print("soak: backend=%s seed=%d duration=%.0fs out=%s" % (a.backend, a.seed, seconds, a.out))

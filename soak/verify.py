@@ -98,7 +98,7 @@ class Blind:
     def deadline(self, a, s):
         """When a commit that ended at a must have been seen (inf if a blind window is still open)."""
         t = a
-        for start, end in sorted(self.windows, key=lambda w: w[0]):
+        for start, end in self.windows:  # opened in time order
             if end is not None and end < t:
                 continue
             if start > t + s:
