@@ -20,7 +20,8 @@ class Sidecar:
         self.refusal, self.fault_active = refusal, fault_active
         self.log = os.path.join(out, "walship.log")
         self.cmd = java_cmd + ["replicate", "--db", db, "--replica", url, "--sync-interval", sync_interval,
-                               "--spool-dir", spool, "--snapshot-interval", "2m", "--admin-listen", "off"]
+                               "--spool-dir", spool, "--snapshot-interval", "2m", "--validation-interval", "1m",
+                               "--admin-listen", "off"]
         self.proc = None
         self.ready = False
         self.blind_idx = None
@@ -110,9 +111,24 @@ class Sidecar:
         self.proc = None
         return code
 
+    def validations(self):
+        """walship's own validation (--validation-interval): failures by kind. A replica that differs
+        from the live database is a failure of the run; one that could not be compared (the store was
+        down, the spool full) is expected during those faults."""
+        out = {"mismatch": [], "not_compared": []}
+        try:
+            with open(self.log, errors="replace") as f:
+                for l in f:
+                    if "validation failed" in l:
+                        out["mismatch" if "the live database" in l else "not_compared"].append(l.rstrip())
+        except FileNotFoundError:
+            pass
+        return out
+
     def error_lines(self):
         try:
             with open(self.log, errors="replace") as f:
-                return [l.rstrip() for l in f if " ERROR " in l or "Exception in thread" in l]
+                return [l.rstrip() for l in f if (" ERROR " in l and "validation failed" not in l)
+                        or "Exception in thread" in l]
         except FileNotFoundError:
             return []

@@ -9,10 +9,14 @@ def report(s, a, seconds, failure):
     side = s.sidecar
     unexpected = side.unexpected if side else []
     errors = side.error_lines() if side else []
+    validations = side.validations() if side else {"mismatch": [], "not_compared": []}
+    c["validation_mismatches"] = len(validations["mismatch"])
+    c["validation_not_compared"] = len(validations["not_compared"])
     problems = []
     if failure:
         problems.append(failure)
-    for key in ("mismatches", "integrity_failures", "future_restores", "lost_restores", "data_lost"):
+    for key in ("mismatches", "integrity_failures", "future_restores", "lost_restores", "data_lost",
+                "validation_mismatches"):
         if c.get(key):
             problems.append("%s=%d" % (key, c[key]))
     if unexpected:
@@ -29,6 +33,7 @@ def report(s, a, seconds, failure):
         refused_starts=side.refused if side else {},
         unexpected_exits=[{"ms": ms, "code": code, "log_tail": t} for ms, code, t in unexpected],
         walship_error_lines=errors[:20], walship_error_line_count=len(errors),
+        validation_failures={k: v[:10] for k, v in validations.items()},
         max_restore_lag_ms=s.restorer.max_lag_ms if hasattr(s, "restorer") else None,
         app_checkpoints=[{"ms": k[0], "mode": k[1], "busy": k[2], "frames": k[3], "checkpointed": k[4]}
                          for k in s.wlog.checkpoints],
@@ -38,7 +43,7 @@ def report(s, a, seconds, failure):
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     order = ["cycles", "kills", "checkpoints", "outages", "spool_fills", "restores_verified", "restores_loss_checked", "restores_skipped",
-             "mismatches", "integrity_failures", "future_restores", "lost_restores", "data_lost", "commits",
+             "mismatches", "integrity_failures", "future_restores", "lost_restores", "data_lost", "validation_mismatches", "validation_not_compared", "commits",
              "final_exit_code", "catch_up_s"]
     print("soak: backend=%s seed=%d duration=%.0fs out=%s" % (a.backend, a.seed, seconds, a.out))
     for k in order:
