@@ -18,6 +18,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[$i]}" in
     --out) out="${args[$((i + 1))]:-}" ;;
     --backend) backend="${args[$((i + 1))]:-}" ;;
+    -h|--help) exec python3 "$here/soak.py" --help ;;
   esac
 done
 if [ "$(id -u)" != 0 ]; then echo "soak: must run as root (it mounts a tmpfs for the spool)" >&2; exit 2; fi

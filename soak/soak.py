@@ -38,7 +38,7 @@ def parse():
     p.add_argument("--backend", choices=sorted(backends.BACKENDS), default="file")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--out", default=None)
-    p.add_argument("--jar", required=True)
+    p.add_argument("--jar", required=True, help="set by run.sh: a private copy of target/walship.jar")
     p.add_argument("--java-opts", default="-XX:+UseSerialGC -Xmx256m")
     p.add_argument("--sync-interval", type=float, default=1.0, help="seconds")
     p.add_argument("--slack", type=float, default=5.0, help="seconds a commit may take to be seen beyond the sync interval")
