@@ -93,8 +93,8 @@ class Soak:
         last = lines[-1] if lines else ""
         if (self.fill_end is not None or self.fill_ended_at >= started) and "No space left on device" in last:
             return "spool_full"
-        if ((self.outage_end is not None or self.outage_ended_at >= started)
-                and last.startswith("walship: replica ") and " failed: " in last):
+        if ((self.outage_end is not None or self.outage_ended_at >= started) and last.startswith("walship: ")
+                and ("does not answer" in last or "no answer from" in last)):  # the S3 and the GCS wording
             return "store_down"
         return None
 
