@@ -157,3 +157,18 @@ class Restorer:
         else:
             c["mismatches"] += 1
             self.record(None, "final-mismatch", "latest restore matches no state the writer committed")
+
+    def final_verify(self):
+        """`walship verify` after the run: every file of the replica passes its checksums, the latest
+        state restores, and the live database equals one of the replica's states."""
+        s = self.s
+        code, so, se = self.cli("verify", "--replica", s.backend.url, "--db", s.db, "--spool-dir", s.spool,
+                                "--json", "-q", timeout=600)
+        try:
+            outcome = json.loads(so.strip().splitlines()[-1]).get("outcome")
+        except (ValueError, IndexError):
+            outcome = None
+        s.counts["verify_outcome"] = outcome
+        self.record(None, "verify-" + str(outcome), "exit %d: %s" % (code, (so + se).strip()[-400:]))
+        if code != 0 or outcome != "ok":
+            s.notes.append("walship verify exited %d (outcome %s)" % (code, outcome))

@@ -239,6 +239,7 @@ class Soak:
         if live_digest != final[3] or live_ic != "ok":
             self.notes.append("the writer's log and its database disagree (%s)" % live_ic)
         self.restorer.final_restore(final)
+        self.restorer.final_verify()
 
 
 def main():

@@ -44,7 +44,7 @@ def report(s, a, seconds, failure):
         json.dump(summary, f, indent=2)
     order = ["cycles", "kills", "checkpoints", "outages", "spool_fills", "restores_verified", "restores_loss_checked", "restores_skipped",
              "mismatches", "integrity_failures", "future_restores", "lost_restores", "data_lost", "validation_mismatches", "validation_not_compared", "commits",
-             "final_exit_code", "catch_up_s"]
+             "final_exit_code", "catch_up_s", "verify_outcome"]
     print("soak: backend=%s seed=%d duration=%.0fs out=%s" % (a.backend, a.seed, seconds, a.out))
     for k in order:
         if k in c:
