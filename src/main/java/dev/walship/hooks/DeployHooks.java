@@ -105,34 +105,37 @@ final class DeployHooks {
                         + " failed: " + e.getMessage() + "; the live database is unchanged", null);
             }
             // 3. Swap it in on the follower's thread, then ship the restore commit like any other.
-            long[] around = await(runner.submit(f -> {
+            Before swap = await(runner.submit(f -> {
                 f.step();
                 long before = f.lastTxid();
                 long beforeTime = f.lastTime();
                 LiveRestore.apply(f.db(), image, WRITE_LOCK_WAIT);
                 f.step(); // ships the restore commit now, so the replicas follow the restored state at once
-                return new long[] {before, beforeTime};
+                return new Before(before, beforeTime);
             }), deadline, "restore the live database");
             log.warn("restored live database db={} to txid={} (saved the previous state as label {})", db, r.txid(), safety);
-            return restored(db, source, r, around, saved);
+            return restored(db, source, r, swap, saved);
         } finally {
             deleteImage(image);
         }
     }
 
-    private ObjectNode restored(String db, Source source, RestoreResult r, long[] around, Labelled saved) {
+    /** The last txid walship had copied, and its time, when the in-place swap began. */
+    private record Before(long lastTxid, long lastTime) {}
+
+    private ObjectNode restored(String db, Source source, RestoreResult r, Before swap, Labelled saved) {
         ObjectNode out = HookFailure.JSON.createObjectNode();
         out.put("db", db);
         ObjectNode restored = out.putObject("restored");
         restored.put("txid", r.txid());
         restored.put("time", Instant.ofEpochMilli(r.time()).toString());
         restored.put("replica", source.replica().client().url());
-        if (around[0] > r.txid()) {
+        if (swap.lastTxid() > r.txid()) {
             ObjectNode rb = out.putObject("rolled_back");
             rb.put("from_txid", r.txid() + 1);
-            rb.put("to_txid", around[0]);
+            rb.put("to_txid", swap.lastTxid());
             rb.put("from_time", Instant.ofEpochMilli(r.time()).toString());
-            rb.put("to_time", Instant.ofEpochMilli(around[1]).toString());
+            rb.put("to_time", Instant.ofEpochMilli(swap.lastTime()).toString());
         } else {
             out.putNull("rolled_back");
         }
