@@ -22,6 +22,8 @@ import sys
 import threading
 import time
 
+import s9
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 WRITER = os.path.join(HERE, "writer.py")
@@ -184,6 +186,13 @@ class Walship:
             cmd.append("--sync-on-commit")
         return Proc(cmd, os.path.join(d, "walship.log"), "replicating db=")
 
+    def start_s3(self, db, endpoint, bucket, prefix, d, identity, credential):
+        url = "s3://%s/%s?endpoint=%s&region=us-east-1&path-style=true" % (bucket, prefix, endpoint)
+        cmd = self.base + ["replicate", "--db", db, "--replica", url, "--sync-interval", "1s",
+                           "--admin-listen", "off"]
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=identity, AWS_SECRET_ACCESS_KEY=credential)
+        return Proc(cmd, os.path.join(d, "walship.log"), "replicating db=", env=env)
+
     def restore(self, db, rep, out, d, to=None, extra=()):
         cmd = self.base + ["restore", "--replica", "file://" + rep, "-o", out, "-q"] + list(extra)
         if to is not None:
@@ -208,6 +217,17 @@ class Litestream:
 
     def start(self, db, rep, d, sync_on_commit=False, fast=False):
         cfg = self.config(db, rep, d, fast or sync_on_commit)
+        return Proc([self.bin, "replicate", "-config", cfg], os.path.join(d, "litestream.log"),
+                    "wal segment written")
+
+    def start_s3(self, db, endpoint, bucket, prefix, d, identity, credential):
+        cfg = os.path.join(d, "litestream.yml")
+        with open(cfg, "w") as f:
+            f.write("dbs:\n  - path: %s\n    replicas:\n      - type: s3\n        bucket: %s\n"
+                    "        path: %s\n        endpoint: %s\n        region: us-east-1\n"
+                    "        force-path-style: true\n        access-key-id: %s\n"
+                    "        secret-access-key: %s\n        sync-interval: 1s\n"
+                    % (db, bucket, prefix, endpoint, identity, credential))
         return Proc([self.bin, "replicate", "-config", cfg], os.path.join(d, "litestream.log"),
                     "wal segment written")
 
@@ -614,6 +634,10 @@ class Bench:
         out["note"] = "both replicators ran at the same time on separate idle databases; /proc/PID/stat utime+stime at %d clock ticks/s" % CLK
         self.results["8_idle_cpu"] = out
 
+    # ---- scenario 9: object-store requests per hour (s9.py) ---------------------------------------
+    def s9_requests(self, **kw):
+        s9.run(self, sys.modules[__name__], **kw)
+
     # ---- scenario 10: start-up --------------------------------------------------------------------
     def s10_startup(self, reps):
         seed = self.seed(20000, 200)
@@ -761,6 +785,17 @@ def table(res, tools):
         a, b = pick(s, "walship", "core_percent"), pick(s, "litestream", "core_percent")
         row("8. idle CPU over %.0f s (%% of a core)" % res[s][list(res[s])[0]]["wall_s"],
             fmt(a, "%", 3), fmt(b, "%", 3), rr(a, b), "≤ 0.05%")
+    s = "9_requests"
+    if s in res:
+        cfg = res[s]["settings"]
+        for col, label, target in [("put", "PUT (incl. multipart)", "≤ Litestream"),
+                                   ("multipart", "PUT of which multipart (initiate, parts, complete)", ""),
+                                   ("get", "GET", ""), ("head", "HEAD", ""), ("list", "LIST", "≤ 12"),
+                                   ("delete", "DELETE", ""), ("total", "all requests", "")]:
+            a, b = pick(s, "walship", "per_hour", col), pick(s, "litestream", "per_hour", col)
+            row("9. S3 %s per hour, steady state (%d tx/s, 1 s sync, %d s window)"
+                % (label, cfg["rate_tx_per_s"], cfg["window_s"]),
+                fmt_st(a, "", 0), fmt_st(b, "", 0), rr(med(a), med(b)), target)
     s = "10_startup"
     if s in res:
         a, b = pick(s, "walship", "startup_s"), pick(s, "litestream", "startup_s")
@@ -777,10 +812,12 @@ PLANS = {
     "smoke": [("10", dict(reps=1)), ("2", dict(reps=1, seconds=2))],
     "quick": [("10", dict(reps=2)), ("1", dict(reps=2, seconds=4)), ("2", dict(reps=1, seconds=10)),
               ("3", dict(reps=3)), ("4", dict(reps=3)), ("5", dict(reps=1, size_mb=32, update_s=5)),
-              ("6", dict(reps=1, seconds=6, points=4)), ("8", dict(seconds=15, settle=3))],
+              ("6", dict(reps=1, seconds=6, points=4)), ("8", dict(seconds=15, settle=3)),
+              ("9", dict(reps=1, warmup=15, window=30))],
     "full": [("10", dict(reps=5)), ("1", dict(reps=4, seconds=10)), ("2", dict(reps=3, seconds=10)),
              ("3", dict(reps=8)), ("4", dict(reps=12)), ("6", dict(reps=2, seconds=10, points=5)),
-             ("8", dict(seconds=60, settle=5)), ("5", dict(reps=1, size_mb=512, update_s=60))],
+             ("8", dict(seconds=60, settle=5)), ("9", dict(reps=2, warmup=20, window=60)),
+             ("5", dict(reps=1, size_mb=512, update_s=60))],
 }
 
 
@@ -815,7 +852,7 @@ def main():
         try:
             {"1": b.s1_throughput, "2": b.s2_keepup, "3": lambda **k: b.loss("3_loss", fast=False, **k),
              "4": lambda **k: b.loss("4_loss_fast", fast=True, **k), "5": b.s5_restore,
-             "6": b.s6_pitr, "8": b.s8_idle, "10": b.s10_startup}[sc](**kw)
+             "6": b.s6_pitr, "8": b.s8_idle, "9": b.s9_requests, "10": b.s10_startup}[sc](**kw)
         except Exception as e:  # record and go on with the next scenario
             import traceback
             traceback.print_exc()

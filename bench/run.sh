@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # walship vs Litestream benchmark. Usage: bench/run.sh [--smoke|--quick] [--only 1,2,...] [--json FILE]
 #   (no flag)  full suite, about 20-25 minutes
-#   --quick    every scenario but 9, smaller and fewer runs, a few minutes
+#   --quick    every scenario, smaller and fewer runs, a few minutes
 #   --smoke    ~10 s: start-up and keeping-up, once each (used by BenchSmokeTest)
 # Litestream is taken from bench/node_modules (cd bench && npm install @flydotio/litestream
 # @flydotio/litestream-linux-x64) or $LITESTREAM; without it only walship runs, and the JSON says so.
@@ -37,6 +37,16 @@ else
     (cd "$root" && mvn -B -q -o package -DskipTests)
   fi
   launch=(--jar "$jar")
+fi
+
+# scenario 9 (S3 requests) runs S3Proxy from its self-contained jar; mvn package puts it in target/s3proxy
+s3jar="$root/target/s3proxy/s3proxy-jar-with-dependencies.jar"
+if [ "$mode" != smoke ] && [ ! -f "$s3jar" ]; then
+  echo "bench: $s3jar missing, fetching it (mvn dependency:copy)" >&2
+  fetch=(-B -q dependency:copy -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies
+         -DoutputDirectory="$root/target/s3proxy" -Dmdep.stripVersion=true)
+  (cd "$root" && { mvn -o "${fetch[@]}" || mvn "${fetch[@]}"; }) \
+    || echo "bench: could not fetch S3Proxy; scenario 9 will fail" >&2
 fi
 
 ls_bin="${LITESTREAM:-$here/node_modules/@flydotio/litestream-linux-x64/litestream}"

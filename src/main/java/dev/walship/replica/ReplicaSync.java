@@ -30,7 +30,10 @@ public final class ReplicaSync {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final int FORMAT = 1;
     public static final String MANIFEST = "walship-replica.json";
-    /** How long a replica lease lasts without renewal: a crashed sidecar on another spool blocks this long. */
+    /**
+     * How long a replica lease lasts without renewal: a crashed sidecar on another spool blocks this long.
+     * It is renewed every TTL/2 (see {@link ReplicaLease}): one PUT per 15 s per replica, idle or not.
+     */
     public static final long LEASE_TTL_MS = 30_000;
 
     /** Compaction and retention settings, in milliseconds. */
@@ -142,6 +145,12 @@ public final class ReplicaSync {
      */
     public synchronized Labels addLabel(Labels.Label label, int keep) throws IOException {
         if (leaseLost) throw new IOException("replica " + client.url() + " is held by another sidecar; label not written");
+        try {
+            lease.renewIfDue();
+        } catch (ReplicaLease.HeldException e) {
+            leaseLost = true;
+            throw e;
+        }
         for (int attempt = 0; ; attempt++) {
             var cur = client.readVersioned(Labels.OBJECT);
             Labels base = cur.isPresent() ? Labels.parse(cur.get().data(), client.url()) : Labels.EMPTY;
@@ -230,9 +239,11 @@ public final class ReplicaSync {
     public boolean uploadPending() {
         if (leaseLost) return false;
         try {
-            lease.renewIfDue();
+            lease.renewIfDue(); // also when idle: the lease must not lapse between commits
             for (Spool.Pending p : spool.pending()) {
                 if (has(p.info())) continue;
+                // a long backlog must not keep writing past the lease: each upload is gated by it
+                lease.renewIfDue();
                 client.upload(p.info(), p.path());
                 uploaded.add(p.info().name());
                 index.add(p.info());
@@ -276,10 +287,15 @@ public final class ReplicaSync {
             compact(1, policy.l2IntervalMs(), now);
             List<FileInfo> gone = Retention.expired(index.all(), policy.retention(), now, labels.pinnedTxids());
             if (!gone.isEmpty()) {
+                lease.renewIfDue();
                 client.delete(gone);
                 index.remove(gone);
                 log.debug("retention deleted files db={} replica={} count={}", db, client.url(), gone.size());
             }
+        } catch (ReplicaLease.HeldException e) {
+            leaseLost = true;
+            lastError = e.getMessage();
+            log.error("replica lease lost, no more writes to this replica db={} error=\"{}\"", db, e.getMessage());
         } catch (IOException | RuntimeException e) {
             failures.incrementAndGet();
             lastError = "maintain " + client.url() + ": " + e.getMessage();
@@ -294,6 +310,7 @@ public final class ReplicaSync {
             try {
                 FileInfo info = Merger.merge(client, m, scratch, out);
                 info = info.withSize(Files.size(out));
+                lease.renewIfDue();
                 client.upload(info, out);
                 index.add(info);
                 log.debug("compacted db={} level={} files={} txids={}..{}", db, level + 1, m.inputs().size(),

@@ -1,6 +1,7 @@
 package dev.walship.replica;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,36 @@ class ReplicaLeaseTest {
     }
 
     @Test
+    void renewsOnceHalfItsLifetimeHasPassedAndNotBefore() throws Exception {
+        FileReplica replica = new FileReplica(dir);
+        AtomicLong writes = new AtomicLong();
+        ReplicaClient counting = (ReplicaClient) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ReplicaClient.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("writeIf")) writes.incrementAndGet();
+                    try {
+                        return m.invoke(replica, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ReplicaLease a = new ReplicaLease(counting, "owner-a", "app", 30_000, clock);
+        assertEquals(15_000, a.renewAfterMs());
+        a.acquire();
+        assertEquals(1, writes.get());
+        now.addAndGet(14_999);
+        a.renewIfDue();
+        assertEquals(1, writes.get(), "not due before TTL/2: no request");
+        now.addAndGet(1);
+        a.renewIfDue();
+        assertEquals(2, writes.get(), "due at TTL/2");
+        long expires = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(replica.readObject(ReplicaLease.NAME).orElseThrow()).path("expires").asLong();
+        assertEquals(now.get() + 30_000, expires, "a renewal extends the lease by a whole TTL from now");
+        a.renewIfDue();
+        assertEquals(2, writes.get(), "the renewal restarts the count");
+    }
+
+    @Test
     void theSameOwnerTakesItsLeaseBackAfterACrash() throws Exception {
         FileReplica replica = new FileReplica(dir);
         new ReplicaLease(replica, "owner-a", "app", 30_000, clock).acquire();
@@ -88,7 +119,7 @@ class ReplicaLeaseTest {
                 });
         ReplicaLease a = new ReplicaLease(lossy, "owner-a", "app", 30_000, clock);
         a.acquire();
-        now.addAndGet(11_000);
+        now.addAndGet(16_000); // past TTL/2: the renewal is due and goes out
         assertDoesNotThrow(a::renewIfDue, "our own write landed: the lease is still ours");
         ReplicaLease b = new ReplicaLease(replica, "owner-b", "app", 30_000, clock);
         assertThrows(ReplicaLease.HeldException.class, b::acquire, "and it was really renewed");
