@@ -152,10 +152,34 @@ public final class DatabaseFollower implements Closeable {
      * outpaces one step per sync interval, so the next step should run at once.
      */
     public boolean behind() {
-        return shippedInLastSync && pos != null && pos.frame() >= settings.checkpointPages();
+        return behind;
     }
 
-    private boolean shippedInLastSync;
+    /**
+     * Set by every step: it copied more than a quarter of max-wal-size (waiting a whole sync interval at
+     * that rate would let the WAL outgrow the limit), or more than a checkpoint's worth already waits.
+     */
+    private boolean behind;
+    /** Frames the current step copied, over all its syncs. */
+    private long framesThisStep;
+
+    /**
+     * Committed frames of the current WAL generation that walship has not copied yet, from the WAL index
+     * (-shm) header: one small read, no scan. 0 when the index belongs to another generation or is being
+     * rewritten; the file's length says nothing here, because SQLite reuses a restarted WAL from the top.
+     */
+    private long unshippedFrames() throws IOException {
+        return unshippedFrames(pos);
+    }
+
+    private long unshippedFrames(WalPosition pos) throws IOException {
+        if (pos == null) return 0;
+        Optional<ShmInfo> shm = ShmReader.read(shmFile);
+        if (shm.isEmpty() || !shm.get().stable()) return 0;
+        ShmInfo i = shm.get();
+        if (i.salt1() != pos.salt1() || i.salt2() != pos.salt2()) return 0;
+        return Math.max(0, i.mxFrame() - pos.frame());
+    }
 
     public Path db() {
         return settings.db();
@@ -249,6 +273,8 @@ public final class DatabaseFollower implements Closeable {
      * periodic snapshot when due. A continuity break is answered here with a snapshot.
      */
     public void step() throws IOException {
+        behind = false;
+        framesThisStep = 0;
         if (spoolFull()) return;
         try {
             if (tableLost != null) throw new ContinuityBreak(tableLost); // an earlier snapshot for it failed
@@ -256,12 +282,20 @@ public final class DatabaseFollower implements Closeable {
                 reopen();
                 throw new ContinuityBreak("database file was replaced");
             }
-            sync(true);
-            if (pos != null && pos.frame() >= settings.checkpointPages()) checkpoint();
+            // Over the limit since the last step: copy what is new and checkpoint in one go, so a moderate
+            // writer costs one segment (one PUT) per step, not three.
+            if (pos != null && pos.frame() >= settings.checkpointPages()) {
+                catchUp();
+                if (!checkpoint()) sync(true);
+            } else {
+                sync(true);
+            }
             if (clock.millis() - lastSnapshotAt >= settings.snapshotInterval().toMillis()) {
                 snapshot("periodic snapshot", false);
             }
             maybeSaveChecksum(false);
+            behind = framesThisStep * pageSize >= settings.maxWalBytes() / 4
+                    || unshippedFrames() >= settings.checkpointPages();
         } catch (ContinuityBreak b) {
             metrics.breaks.incrementAndGet();
             log.warn("continuity break, taking a fresh snapshot db={} reason=\"{}\"", settings.name(), b.getMessage());
@@ -345,7 +379,7 @@ public final class DatabaseFollower implements Closeable {
         }
         lastObservedWalLength = walFile.size();
         warnIfCorrupt(s.scan());
-        shippedInLastSync = s.file() != null;
+        if (s.file() != null) framesThisStep += s.end().frame() - s.scan().txns().get(0).firstFrame() + 1;
         if (s.file() != null) {
             pos = s.end();
             witness.shipped(s.txns());
@@ -353,11 +387,19 @@ public final class DatabaseFollower implements Closeable {
             lastTime = s.time();
             saveState();
             metrics.recordSync(s.txns(), s.file().size(), System.nanoTime() - started, lastTxid, lastTime);
+            if (log.isDebugEnabled()) {
+                log.debug("shipped db={} txns={} frames={}..{} bytes={} ms={}", settings.name(), s.txns(),
+                        s.scan().txns().get(0).firstFrame(), pos.frame(), s.file().size(),
+                        (System.nanoTime() - started) / 1_000_000);
+            }
         }
         metrics.walBytes.set(lastObservedWalLength);
         warnIfWalLarge();
         boolean idle = witness.observe(pos);
-        if (idle && s.file() == null) {
+        // framesThisStep: right after walship's own checkpoint a busy writer may not have committed into the
+        // new generation yet, which looks idle; without the lock, its auto-checkpoint could restart the WAL
+        // past frames walship never saw.
+        if (idle && s.file() == null && framesThisStep == 0) {
             // A quiet database, everything copied and checkpointed: the read lock protects nothing
             // now, and holding it would make an app's RESTART/TRUNCATE checkpoint wait for it. The
             // commit counter proves the next restart lossless instead. Under load the lock is kept.
@@ -452,18 +494,52 @@ public final class DatabaseFollower implements Closeable {
                 && shm.get().nBackfill() < lastCommit;
     }
 
+    /** Frames left behind by the last copy above which walship copies again before taking the write lock. */
+    /** Uncopied WAL bytes that the checkpoint may copy under the write lock (about 40 ms of copying). */
+    private static final long LOCKED_COPY_BYTES = 16L << 20;
+    private static final int CATCH_UP_ROUNDS = 4;
+
+    /**
+     * Before the checkpoint takes SQLite's write lock, copy without it while a fast writer has appended
+     * much: whatever is still uncopied then is copied under the lock, with the app's writers waiting.
+     * Each round takes time proportional to the tail it copies, so the tail shrinks quickly when walship
+     * copies faster than the app writes, and the rounds are bounded when it does not.
+     */
+    private void catchUp() throws IOException {
+        long frameBytes = pageSize + (long) WalPosition.FRAME_HEADER_SIZE;
+        for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
+            long tail = unshippedFrames();
+            // Past half of max-wal-size, stop racing the writer: the checkpoint copies the rest with the
+            // app's writers waiting. That bounds the WAL, at the cost of slowing a writer faster than walship.
+            if (tail * frameBytes <= LOCKED_COPY_BYTES || (pos.frame() + tail) * frameBytes >= settings.maxWalBytes() / 2) {
+                return;
+            }
+            sync(true);
+        }
+    }
+
+    /**
+     * Whether enough was committed since the last step that the follower should not wait out its sync
+     * interval: a checkpoint's worth of frames, so a fast writer cannot grow the WAL for a whole interval.
+     * One small read of the WAL index; call on the follower's thread.
+     */
+    public boolean walGrewPastCheckpoint() throws IOException {
+        return unshippedFrames() >= settings.checkpointPages();
+    }
+
     /**
      * walship's own checkpoint. Under SQLite's write lock (held for milliseconds) nothing can be
      * appended, so after copying the tail walship knows the WAL ends exactly at its position; it
      * then lets a PASSIVE checkpoint copy everything back into the database. The next writer restarts
      * the WAL, which {@link #followRestart} accepts because nothing was left behind.
      */
-    private void checkpoint() throws IOException {
+    private boolean checkpoint() throws IOException {
         long started = System.nanoTime();
         if (!locks.tryWriteLock(settings.busyTimeout())) {
             log.debug("checkpoint skipped, app holds the write lock db={}", settings.name());
-            return;
+            return false;
         }
+        long locked = System.nanoTime();
         long[] r;
         try {
             sync(false);
@@ -473,31 +549,14 @@ public final class DatabaseFollower implements Closeable {
             locks.releaseWriteLock();
         }
         metrics.recordCheckpoint(System.nanoTime() - started);
-        log.debug("checkpoint db={} busy={} wal-frames={} checkpointed={}", settings.name(), r[0], r[1], r[2]);
-        awaitWalChange(200);
-        sync(true);
-        if (!locks.holdsReader()) renewReader();
-    }
-
-    /** Waits briefly for the app's next write so the new WAL generation is followed right away. */
-    private void awaitWalChange(long maxMillis) throws IOException {
-        long size = walFile.size();
-        long deadline = System.nanoTime() + maxMillis * 1_000_000L;
-        WalPosition p = pos;
-        while (System.nanoTime() < deadline) {
-            try {
-                WalHeader h = WalReader.readHeader(walFile, walSource);
-                if (!p.sameGeneration(h) || walFile.size() != size) return;
-            } catch (WalException e) {
-                return;
-            }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        log.debug("checkpoint db={} busy={} wal-frames={} checkpointed={} lock-wait-ms={} locked-ms={}", settings.name(),
+                r[0], r[1], r[2], (locked - started) / 1_000_000, (System.nanoTime() - locked) / 1_000_000);
+        // A read lock taken now, on the fully checkpointed WAL, uses SQLite's read slot 0: it lets the app's
+        // next writer restart the WAL but stops any checkpoint of the new generation (backfilling needs
+        // slot 0 exclusively), so no second restart can pass unseen before the next step follows this
+        // one. The commit counter recorded under the write lock proves the restart lossless then.
+        renewReader();
+        return true;
     }
 
     /**

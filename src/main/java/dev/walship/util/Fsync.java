@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -41,6 +42,30 @@ public final class Fsync {
             fsyncFile(tmp);
             publish(tmp, target);
             return n;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Publishes {@code source} under {@code target} as a hard link: no bytes are copied. Only for
+     * sources that are never modified in place (spool files and finished temp files are written once).
+     * The source is fsynced first, so the link is as durable as a copy would be.
+     *
+     * @return false, having changed nothing, when this filesystem cannot link the two paths (different
+     *     filesystems, or no hard links); the caller then copies
+     */
+    public static boolean linkAtomically(Path source, Path target) throws IOException {
+        Path tmp = tempSibling(target);
+        try {
+            Files.createLink(tmp, source);
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            return false;
+        }
+        try {
+            fsyncFile(tmp);
+            publish(tmp, target);
+            return true;
         } finally {
             Files.deleteIfExists(tmp);
         }

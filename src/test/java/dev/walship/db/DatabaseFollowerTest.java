@@ -216,6 +216,31 @@ class DatabaseFollowerTest {
     }
 
     @Test
+    void aCheckpointCopiesTheNewCommitsInTheSameSegmentAndItsRestartIsFollowed() throws Exception {
+        Fixture fx = fixture(dir);
+        String batch = "[c.execute('insert into t(v) values(randomblob(3000))') for _ in range(30)]";
+        try (DatabaseFollower f = follower(fx.db(), fx.spool(), 20)) {
+            python(fx.db(), batch); // 30 commits, more frames than checkpoint-pages
+            f.step();
+            long segments = f.metrics().syncs.get();
+            long checkpoints = f.metrics().checkpoints.get();
+            assertEquals(0, checkpoints, "the step that finds the WAL past the limit copies without the write lock");
+            python(fx.db(), batch);
+            f.step(); // past the limit since the last step: copy the new commits and checkpoint in one go
+            assertEquals(segments + 1, f.metrics().syncs.get(), "one segment (one PUT) for the step that checkpointed");
+            assertEquals(checkpoints + 1, f.metrics().checkpoints.get());
+            python(fx.db(), batch); // the app's next writer restarts the checkpointed WAL
+            f.step();
+            assertEquals(0, f.metrics().breaks.get(), "the restart after walship's checkpoint is followed");
+            assertEquals(1, f.metrics().snapshots.get(), "only the initial snapshot");
+            assertEquals(91, f.lastTxid(), "every commit shipped once");
+            f.finalSync();
+            assertTrue(fx.rs().uploadPending());
+        }
+        assertRestoreEqualsSource(fx.db(), fx.replica());
+    }
+
+    @Test
     void databaseReplacedUnderneathIsAnsweredWithASnapshotOfTheNewFile() throws Exception {
         Fixture fx = fixture(dir);
         try (DatabaseFollower f = follower(fx.db(), fx.spool(), 1000)) {

@@ -39,8 +39,12 @@ final class Fixtures {
     }
 
     static byte[] write(SegmentHeader h, List<Txn> txns) throws IOException {
+        return write(h, txns, SegmentWriter.DEFAULT_ZSTD_LEVEL);
+    }
+
+    static byte[] write(SegmentHeader h, List<Txn> txns, int zstdLevel) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (SegmentWriter w = SegmentWriter.create(out, h)) {
+        try (SegmentWriter w = SegmentWriter.create(out, h, zstdLevel)) {
             for (Txn t : txns) {
                 w.beginTxn(t.header());
                 for (Page p : t.pages()) w.page(p.pgno(), p.image(), 0);

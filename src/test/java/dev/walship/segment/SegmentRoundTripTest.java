@@ -37,6 +37,18 @@ class SegmentRoundTripTest {
         }
     }
 
+    /** The follower compresses large L0 batches at zstd's fast levels; readers need nothing new for them. */
+    @ParameterizedTest
+    @ValueSource(ints = {-5, -1, 1, 19})
+    void everyWriterLevelReadsBack(int level) throws IOException {
+        List<Fixtures.Txn> txns = Fixtures.l0Txns(1, 12, 4096, 5);
+        SegmentHeader h = SegmentHeader.segment(0, true, 4096, 1, 12, 1_000, 1_110);
+        byte[] file = Fixtures.write(h, txns, level);
+        Fixtures.ReadResult r = Fixtures.read(file, h.toFileInfo(-1).name(), h.toFileInfo(file.length));
+        assertNull(r.failure());
+        assertEquals(txns, r.txns());
+    }
+
     @Test
     void compressionShrinksTheBody() throws IOException {
         List<Fixtures.Txn> txns = Fixtures.l0Txns(1, 12, 4096, 3);

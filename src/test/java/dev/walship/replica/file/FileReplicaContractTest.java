@@ -1,6 +1,7 @@
 package dev.walship.replica.file;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +50,42 @@ class FileReplicaContractTest extends ReplicaContractTest {
     @Test
     void urlIsTheRootPath() {
         assertEquals("file://" + root.toAbsolutePath().normalize(), client.url());
+    }
+
+    @Test
+    void uploadOnTheSpoolsFilesystemIsAHardLinkThatOutlivesTheSource() throws IOException {
+        byte[] content = bytes(70_000, 9);
+        Path source = localFile(content);
+        FileInfo f = l0(1, 3);
+        client.upload(f, source);
+        Path stored = root.resolve(f.name());
+        assertTrue(Files.isSameFile(source, stored), "no bytes copied: the replica file is the spool file's inode");
+        Files.delete(source); // the spool drops the file once every replica has it
+        assertArrayEquals(content, Files.readAllBytes(stored));
+        assertNoTempFiles();
+    }
+
+    @Test
+    void uploadFromAnotherFilesystemIsACopy() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+                && !Files.getFileStore(shm).equals(Files.getFileStore(replicas)), "needs a second filesystem (/dev/shm)");
+        byte[] content = bytes(50_000, 4);
+        Path source = Files.createTempFile(shm, "walship-test", ".seg");
+        try {
+            Files.write(source, content);
+            FileInfo f = l0(4, 6);
+            client.upload(f, source);
+            Path stored = root.resolve(f.name());
+            assertFalse(Files.isSameFile(source, stored));
+            assertArrayEquals(content, Files.readAllBytes(stored));
+            FileInfo g = l0(7, 7); // later uploads go straight to the copy
+            client.upload(g, source);
+            assertArrayEquals(content, Files.readAllBytes(root.resolve(g.name())));
+            assertNoTempFiles();
+        } finally {
+            Files.deleteIfExists(source);
+        }
     }
 
     @Test
