@@ -172,6 +172,17 @@ public final class DatabaseFollower implements Closeable {
         return unshippedFrames(pos);
     }
 
+    /**
+     * The WAL generation walship copied last is still the live one and holds checkpoint-pages frames or
+     * more. After a restart the next sync follows it first (and copies the new generation without the lock).
+     */
+    private boolean checkpointDue() throws IOException {
+        if (pos == null || pos.frame() < settings.checkpointPages()) return false;
+        Optional<ShmInfo> shm = ShmReader.read(shmFile);
+        return shm.isPresent() && shm.get().stable() && shm.get().salt1() == pos.salt1()
+                && shm.get().salt2() == pos.salt2();
+    }
+
     private long unshippedFrames(WalPosition pos) throws IOException {
         if (pos == null) return 0;
         Optional<ShmInfo> shm = ShmReader.read(shmFile);
@@ -284,9 +295,8 @@ public final class DatabaseFollower implements Closeable {
             }
             // Over the limit since the last step: copy what is new and checkpoint in one go, so a moderate
             // writer costs one segment (one PUT) per step, not three.
-            if (pos != null && pos.frame() >= settings.checkpointPages()) {
-                catchUp();
-                if (!checkpoint()) sync(true);
+            if (checkpointDue()) {
+                if (!catchUp() || !checkpoint()) sync(true);
             } else {
                 sync(true);
             }
@@ -497,6 +507,8 @@ public final class DatabaseFollower implements Closeable {
     /** Frames left behind by the last copy above which walship copies again before taking the write lock. */
     /** Uncopied WAL bytes that the checkpoint may copy under the write lock (about 40 ms of copying). */
     private static final long LOCKED_COPY_BYTES = 16L << 20;
+    /** The most the checkpoint ever copies under the lock (about 150 ms), however far behind walship is. */
+    private static final long MAX_LOCKED_COPY_BYTES = 64L << 20;
     private static final int CATCH_UP_ROUNDS = 4;
 
     /**
@@ -504,27 +516,35 @@ public final class DatabaseFollower implements Closeable {
      * much: whatever is still uncopied then is copied under the lock, with the app's writers waiting.
      * Each round takes time proportional to the tail it copies, so the tail shrinks quickly when walship
      * copies faster than the app writes, and the rounds are bounded when it does not.
+     *
+     * @return whether the tail is now short enough to copy under the lock
      */
-    private void catchUp() throws IOException {
+    private boolean catchUp() throws IOException {
         long frameBytes = pageSize + (long) WalPosition.FRAME_HEADER_SIZE;
         for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
-            long tail = unshippedFrames();
-            // Past half of max-wal-size, stop racing the writer: the checkpoint copies the rest with the
-            // app's writers waiting. That bounds the WAL, at the cost of slowing a writer faster than walship.
-            if (tail * frameBytes <= LOCKED_COPY_BYTES || (pos.frame() + tail) * frameBytes >= settings.maxWalBytes() / 2) {
-                return;
-            }
+            long tail = unshippedFrames() * frameBytes;
+            if (tail <= LOCKED_COPY_BYTES) return true;
+            // Past half of max-wal-size, stop racing the writer: the checkpoint copies the rest with the app's
+            // writers waiting. That bounds the WAL, at the cost of slowing a writer faster than walship.
+            if (tail <= MAX_LOCKED_COPY_BYTES && pos.frame() * frameBytes + tail >= settings.maxWalBytes() / 2) return true;
             sync(true);
         }
+        return unshippedFrames() * frameBytes <= MAX_LOCKED_COPY_BYTES;
     }
 
     /**
-     * Whether enough was committed since the last step that the follower should not wait out its sync
-     * interval: a checkpoint's worth of frames, so a fast writer cannot grow the WAL for a whole interval.
-     * One small read of the WAL index; call on the follower's thread.
+     * Whether so much was committed since the last step that the follower should not wait out its sync
+     * interval: a quarter of max-wal-size. Waiting longer would let a fast writer grow the WAL past the
+     * limit before walship copies and checkpoints it; a moderate writer (less than that per interval)
+     * still gets one batch, one segment, per interval. One small read of the WAL index; call on the
+     * follower's thread. An unreadable index counts as yes: the step that follows reports what is wrong.
      */
-    public boolean walGrewPastCheckpoint() throws IOException {
-        return unshippedFrames() >= settings.checkpointPages();
+    public boolean walGrewTooMuchToWait() {
+        try {
+            return unshippedFrames() * (pageSize + (long) WalPosition.FRAME_HEADER_SIZE) >= settings.maxWalBytes() / 4;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /**
@@ -540,17 +560,20 @@ public final class DatabaseFollower implements Closeable {
             return false;
         }
         long locked = System.nanoTime();
+        long copied = locked;
         long[] r;
         try {
             sync(false);
+            copied = System.nanoTime();
             locks.endReaders();
             r = locks.checkpointPassive();
         } finally {
             locks.releaseWriteLock();
         }
         metrics.recordCheckpoint(System.nanoTime() - started);
-        log.debug("checkpoint db={} busy={} wal-frames={} checkpointed={} lock-wait-ms={} locked-ms={}", settings.name(),
-                r[0], r[1], r[2], (locked - started) / 1_000_000, (System.nanoTime() - locked) / 1_000_000);
+        log.debug("checkpoint db={} busy={} wal-frames={} checkpointed={} lock-wait-ms={} locked-ms={} copy-ms={}",
+                settings.name(), r[0], r[1], r[2], (locked - started) / 1_000_000, (System.nanoTime() - locked) / 1_000_000,
+                (copied - locked) / 1_000_000);
         // A read lock taken now, on the fully checkpointed WAL, uses SQLite's read slot 0: it lets the app's
         // next writer restart the WAL but stops any checkpoint of the new generation (backfilling needs
         // slot 0 exclusively), so no second restart can pass unseen before the next step follows this
