@@ -350,7 +350,7 @@ public final class Sidecar {
         /** Watches the database's files, or returns null (and the follower polls every sync interval). */
         private DbWatcher watch() {
             try {
-                return new DbWatcher(db.path(), "walship-watch-" + db.name(), () -> {
+                return new DbWatcher(db.path(), () -> {
                     if (awaitingChange) wake();
                 });
             } catch (IOException | RuntimeException e) {

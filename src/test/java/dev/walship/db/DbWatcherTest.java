@@ -22,7 +22,7 @@ class DbWatcherTest {
         Path db = Files.write(sub.resolve("app.db"), new byte[] {1});
         Path wal = Files.write(sub.resolve("app.db-wal"), new byte[] {1});
         AtomicInteger calls = new AtomicInteger();
-        DbWatcher w = new DbWatcher(db, "test-watch", calls::incrementAndGet);
+        DbWatcher w = new DbWatcher(db, calls::incrementAndGet);
         try {
             Files.write(sub.resolve("app.log"), new byte[] {1}); // the app's log next to the database: not a change
             Files.write(sub.resolve("app.dbx"), new byte[] {1});
@@ -48,7 +48,7 @@ class DbWatcherTest {
     void unrelatedFilesAloneAreNoChange() throws Exception {
         Path db = Files.write(dir.resolve("app.db"), new byte[] {1});
         Path shm = Files.write(dir.resolve("app.db-shm"), new byte[] {1});
-        DbWatcher w = new DbWatcher(db, "test-watch", () -> { });
+        DbWatcher w = new DbWatcher(db, () -> { });
         try {
             Files.write(dir.resolve("other.txt"), new byte[] {1});
             Files.createDirectory(dir.resolve(".app.db-walship")); // walship's own spool
