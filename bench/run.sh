@@ -68,7 +68,8 @@ if [ "${launch[0]}" = "--jar" ]; then
   cp "${launch[1]}" "$out/walship.jar"
   launch[1]="$out/walship.jar"
 fi
-java_opts="${WALSHIP_JAVA_OPTS--XX:+UseSerialGC -Xmx96m -XX:TieredStopAtLevel=1 -Xss512k}"
+# the container launcher's flags (docker/walship says why), minus the ones about its filesystem and restarts
+java_opts="${WALSHIP_JAVA_OPTS--XX:+UseSerialGC -Xmx96m -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=10000 -XX:AsyncDeflationInterval=10000}"
 rc=0
 python3 "$here/bench.py" --mode "$mode" --java-opts "$java_opts" "${launch[@]}" "${args[@]}" || rc=$?
 [ "${launch[0]}" = "--jar" ] && rm -f "$out/walship.jar"

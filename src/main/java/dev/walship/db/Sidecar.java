@@ -25,6 +25,19 @@ public final class Sidecar {
     private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
     private static final long L1_RETENTION_MS = Duration.ofHours(24).toMillis();
     private static final long FINAL_UPLOAD_WAIT_MS = 10_000;
+    /**
+     * While a database is quiet and its files are watched, a full step still runs this often: it takes a due
+     * periodic snapshot, cleans the spool, and checks the watch itself (a commit that it finds and that no change
+     * reported switches that database back to polling).
+     */
+    static final long QUIET_CHECK_MS = 30_000;
+    /**
+     * A healthy uploader with nothing new to upload wakes this often, for lease renewal and for compaction and
+     * retention. The lease is renewed once a third of its TTL has passed, at the first pass after that: waking
+     * every quarter TTL keeps it under 7/12 of its TTL old (17.5 of 30 s), and in a quiet minute renews it at every
+     * other wake-up (each renewal costs more CPU than a wake-up).
+     */
+    static final long UPLOADER_IDLE_MS = ReplicaSync.LEASE_TTL_MS / 4;
 
     private final SidecarConfig config;
     private final Clock clock;
@@ -184,8 +197,11 @@ public final class Sidecar {
             wakeUploaders();
         }
 
-        private void runTasks() {
-            for (Queued q; (q = tasks.poll()) != null; ) q.run().run();
+        /** Runs the queued tasks; true if there was any. */
+        private boolean runTasks() {
+            boolean any = false;
+            for (Queued q; (q = tasks.poll()) != null; any = true) q.run().run();
+            return any;
         }
 
         /** Fails what is still queued once the thread ends. */
@@ -278,11 +294,15 @@ public final class Sidecar {
         }
 
         private void followLoop(Spool spool) throws IOException, InterruptedException {
-            WalWatcher watcher = db.syncOnCommit() ? new WalWatcher(db.path()) : null;
+            DbWatcher watcher = watch();
             long backoff = 0;
+            boolean quietTimedOut = false;
             try {
                 while (true) {
                     boolean last = stopping;
+                    long seen = watcher == null ? 0 : watcher.changes();
+                    long spooledBefore = spooled();
+                    long syncsBefore = follower.metrics().syncs.get();
                     try {
                         if (last) follower.finalSync(); else follower.step();
                         backoff = 0;
@@ -293,23 +313,81 @@ public final class Sidecar {
                         backoff = Math.min(Math.max(backoff * 2, 100), 10_000);
                         log.warn("sync failed, retrying db={} in={}ms error=\"{}\"", db.name(), backoff, e.getMessage());
                     }
-                    if (!last) runTasks();
-                    wakeUploaders();
+                    boolean ranTasks = !last && runTasks();
+                    boolean spooledNew = spooled() != spooledBefore;
+                    // The uploaders sleep until there is something to upload (or their own work is due).
+                    if (last || ranTasks || spooledNew) wakeUploaders();
                     if (last) return;
                     if (!tasks.isEmpty()) continue;
+                    // A step after a quiet wait that no change ended: did it find a commit nobody reported?
+                    boolean unreported = quietTimedOut && follower.metrics().syncs.get() != syncsBefore;
+                    quietTimedOut = false;
                     long wait = Math.max(backoff, db.syncInterval().toMillis());
                     if (backoff == 0 && follower.behind()) wait = 5; // the writer outpaces us: catch up first
-                    if (watcher != null && backoff == 0) {
-                        watcher.await(wait);
-                    } else {
-                        synchronized (signal) {
-                            if (!stopping && tasks.isEmpty()) signal.wait(wait);
-                        }
+                    long stepEnd = System.nanoTime();
+                    // sync-on-commit: the next change ends the wait; otherwise commits are batched per interval.
+                    boolean onCommit = db.syncOnCommit() && watcher != null && backoff == 0;
+                    if (sleepUntil(stepEnd + wait * 1_000_000, onCommit ? watcher : null, seen)) continue;
+                    if (unreported && watcher != null && watcher.changes() == seen) {
+                        log.warn("file change notifications missed a commit db={} path={}; polling every sync-interval"
+                                + " from now on", db.name(), db.path());
+                        watcher.close();
+                        watcher = null;
+                    }
+                    // Quiet: nothing new, nothing pending. Sleep until the database's files change instead of
+                    // stepping every interval; a change wakes at once, so a commit still ships within the interval.
+                    boolean quiet = backoff == 0 && !spooledNew && !follower.behind() && !follower.isSpoolFull();
+                    if (quiet && watcher != null && watcher.working()) {
+                        long until = stepEnd + Math.max(QUIET_CHECK_MS, wait) * 1_000_000;
+                        quietTimedOut = !sleepUntil(until, watcher, seen) && !stopping && tasks.isEmpty();
                     }
                 }
             } finally {
                 if (watcher != null) watcher.close();
             }
+        }
+
+        /** Watches the database's files, or returns null (and the follower polls every sync interval). */
+        private DbWatcher watch() {
+            try {
+                return new DbWatcher(db.path(), () -> {
+                    if (awaitingChange) wake();
+                });
+            } catch (IOException | RuntimeException e) {
+                String what = db.syncOnCommit() ? "sync-on-commit falls back to" : "walship keeps";
+                log.warn("cannot watch {} for changes ({}); {} polling every sync-interval db={}", db.path().getParent(),
+                        e.getMessage(), what, db.name());
+                return null;
+            }
+        }
+
+        /** True while the follower sleeps in {@link #sleepUntil} with a watcher: only then do changes wake it. */
+        private volatile boolean awaitingChange;
+
+        /**
+         * Sleeps until {@code until} ({@link System#nanoTime()}), a stop request or a queued task, or, with a
+         * {@code watcher}, a change reported after the reading {@code seen}. Returns true on such a change.
+         */
+        private boolean sleepUntil(long until, DbWatcher watcher, long seen) throws InterruptedException {
+            awaitingChange = watcher != null;
+            try {
+                synchronized (signal) {
+                    while (!stopping && tasks.isEmpty()) {
+                        if (watcher != null && watcher.changes() != seen) return true;
+                        long left = until - System.nanoTime();
+                        if (left <= 0) return false;
+                        signal.wait(Math.max(1, left / 1_000_000));
+                    }
+                    return false;
+                }
+            } finally {
+                awaitingChange = false;
+            }
+        }
+
+        /** Files the follower has put in the spool so far (segments and snapshots). */
+        private long spooled() {
+            return follower.metrics().syncs.get() + follower.metrics().snapshots.get();
         }
 
         /** Validates every replica each validation-interval, starting one interval after replication began. */
@@ -332,9 +410,12 @@ public final class Sidecar {
         }
 
         private final Object uploadSignal = new Object();
+        /** Counts {@link #wakeUploaders()} calls (guarded by uploadSignal): a wake-up is not lost while an upload runs. */
+        private long uploadRequests;
 
         private void wakeUploaders() {
             synchronized (uploadSignal) {
+                uploadRequests++;
                 uploadSignal.notifyAll();
             }
         }
@@ -343,6 +424,10 @@ public final class Sidecar {
             long backoff = 0;
             long stopDeadline = Long.MAX_VALUE;
             while (true) {
+                long seen;
+                synchronized (uploadSignal) {
+                    seen = uploadRequests;
+                }
                 boolean ok = rs.uploadPending();
                 if (rs.leaseLost()) {
                     fail(new IOException(rs.lastError()));
@@ -357,16 +442,24 @@ public final class Sidecar {
                         return;
                     }
                 }
-                // Exponential backoff with jitter while the replica fails; the spool keeps the data.
-                // New spool files wake a healthy uploader at once, but never cut a backoff short.
+                // Healthy: sleep until the follower spools something (or a stop, or uploadNow), or until the
+                // lease or maintenance may be due. Failing: exponential backoff with jitter; the spool keeps the
+                // data, and new spool files never cut a backoff short.
                 backoff = ok ? 0 : Math.min(Math.max(backoff * 2, 200), 60_000);
-                long wait = ok ? db.syncInterval().toMillis() : backoff / 2 + (long) (Math.random() * backoff / 2);
+                long wait = ok ? Math.max(db.syncInterval().toMillis(), UPLOADER_IDLE_MS)
+                        : backoff / 2 + (long) (Math.random() * backoff / 2);
                 long until = System.currentTimeMillis() + Math.max(1, wait);
                 synchronized (uploadSignal) {
                     try {
-                        do {
-                            uploadSignal.wait(Math.max(1, until - System.currentTimeMillis()));
-                        } while (!ok && !stopping && System.currentTimeMillis() < until);
+                        if (ok) {
+                            while (uploadRequests == seen && System.currentTimeMillis() < until) {
+                                uploadSignal.wait(Math.max(1, until - System.currentTimeMillis()));
+                            }
+                        } else {
+                            do {
+                                uploadSignal.wait(Math.max(1, until - System.currentTimeMillis()));
+                            } while (!stopping && System.currentTimeMillis() < until);
+                        }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;

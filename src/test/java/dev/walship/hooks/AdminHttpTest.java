@@ -175,5 +175,7 @@ class AdminHttpTest {
         // long enough for a deploy hook's longest wait (10 minutes) and its answer
         assertEquals(Integer.toString(AdminServer.EXCHANGE_TIMEOUT_SECONDS), System.getProperty("sun.net.httpserver.maxRspTime"));
         assertTrue(AdminServer.EXCHANGE_TIMEOUT_SECONDS > HookBody.MAX_TIMEOUT.toSeconds());
+        // checked every 10 s, not every second (idle CPU); still at most twice the header timeout
+        assertEquals("10000", System.getProperty("sun.net.httpserver.timerMillis"));
     }
 }
