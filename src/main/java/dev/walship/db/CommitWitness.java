@@ -59,8 +59,21 @@ final class CommitWitness {
      * when the WAL is empty now).
      */
     boolean accountsFor(WalHeader now, WalScan current) throws IOException {
+        return accountsFor(now, current, ShmReader.read(shm));
+    }
+
+    /** The WAL index as it is now, for {@link #accountsFor(WalHeader, WalScan, Optional)}. */
+    Optional<ShmInfo> indexNow() throws IOException {
+        return ShmReader.read(shm);
+    }
+
+    /**
+     * As {@link #accountsFor(WalHeader, WalScan)}, with the WAL index read before {@code current} was scanned:
+     * every frame the index counts is then in the scan. Read after the scan, a busy writer's newer commits
+     * would be counted by the index but missing from the scan, and the proof would fail for nothing.
+     */
+    boolean accountsFor(WalHeader now, WalScan current, Optional<ShmInfo> o) {
         if (observed == null) return false;
-        Optional<ShmInfo> o = ShmReader.read(shm);
         if (o.isEmpty() || !o.get().stable()) return false;
         ShmInfo i = o.get();
         long inCurrent = 0;

@@ -165,8 +165,9 @@ public final class DatabaseFollower implements Closeable {
 
     /**
      * Committed frames of the current WAL generation that walship has not copied yet, from the WAL index
-     * (-shm) header: one small read, no scan. 0 when the index belongs to another generation or is being
-     * rewritten; the file's length says nothing here, because SQLite reuses a restarted WAL from the top.
+     * (-shm) header: one small read, no scan. All of the index's frames when it belongs to another
+     * generation (a restart walship has not followed yet), 0 while the index is being rewritten; the file's
+     * length says nothing here, because SQLite reuses a restarted WAL from the top.
      */
     private long unshippedFrames() throws IOException {
         return unshippedFrames(pos);
@@ -184,11 +185,12 @@ public final class DatabaseFollower implements Closeable {
     }
 
     private long unshippedFrames(WalPosition pos) throws IOException {
-        if (pos == null) return 0;
         Optional<ShmInfo> shm = ShmReader.read(shmFile);
         if (shm.isEmpty() || !shm.get().stable()) return 0;
         ShmInfo i = shm.get();
-        if (i.salt1() != pos.salt1() || i.salt2() != pos.salt2()) return 0;
+        if (pos == null) return i.mxFrame(); // the WAL was empty at the last copy
+        // Another generation: the app restarted the WAL after walship's checkpoint, and all of it is new.
+        if (i.salt1() != pos.salt1() || i.salt2() != pos.salt2()) return i.mxFrame();
         return Math.max(0, i.mxFrame() - pos.frame());
     }
 
@@ -306,6 +308,8 @@ public final class DatabaseFollower implements Closeable {
             maybeSaveChecksum(false);
             behind = framesThisStep * pageSize >= settings.maxWalBytes() / 4
                     || unshippedFrames() >= settings.checkpointPages();
+            Optional<ShmInfo> shm = ShmReader.read(shmFile);
+            stepEndChange = shm.isPresent() && shm.get().stable() ? shm.get().change() : -1;
         } catch (ContinuityBreak b) {
             metrics.breaks.incrementAndGet();
             log.warn("continuity break, taking a fresh snapshot db={} reason=\"{}\"", settings.name(), b.getMessage());
@@ -422,10 +426,11 @@ public final class DatabaseFollower implements Closeable {
 
     /** The WAL has new salts: accept the restart only if it provably lost nothing. */
     private void followRestart(WalHeader h) throws IOException {
+        Optional<ShmInfo> index = witness.indexNow(); // before the scan: see CommitWitness#accountsFor
         WalScan fresh = WalReader.scan(walFile, WalPosition.start(h), walSource);
         long newFrames = fresh.end().frame() + fresh.framesAfterLastCommit();
         if (!ContinuityRule.lossless(walFile, pos, h, newFrames, lastObservedWalLength)
-                && !witness.accountsFor(h, fresh)) {
+                && !witness.accountsFor(h, fresh, index)) {
             throw new ContinuityBreak("WAL was restarted (checkpoint sequence " + pos.checkpointSeq() + " -> "
                     + h.checkpointSeq() + ") and walship cannot prove it had copied every frame");
         }
@@ -439,7 +444,8 @@ public final class DatabaseFollower implements Closeable {
      * which walship proves by re-hashing the file against the snapshot's checksum.
      */
     private void adoptFirstGeneration(WalHeader h) throws IOException {
-        if (witness.accountsFor(h, WalReader.scan(walFile, WalPosition.start(h), walSource))) {
+        Optional<ShmInfo> index = witness.indexNow();
+        if (witness.accountsFor(h, WalReader.scan(walFile, WalPosition.start(h), walSource), index)) {
             emptyWalBase = false;
             pos = WalPosition.start(h);
             return;
@@ -539,6 +545,24 @@ public final class DatabaseFollower implements Closeable {
      * still gets one batch, one segment, per interval. One small read of the WAL index; call on the
      * follower's thread. An unreadable index counts as yes: the step that follows reports what is wrong.
      */
+    /**
+     * Whether the app committed (the WAL index's commit counter moved) or the database file was replaced since
+     * the last step ended: the check the follow loop makes after it starts watching the files, for a change that
+     * came before the watch. An unreadable index counts as yes.
+     */
+    public boolean changedSinceLastStep() {
+        try {
+            Optional<ShmInfo> shm = ShmReader.read(shmFile);
+            return shm.isEmpty() || !shm.get().stable() || shm.get().change() != stepEndChange
+                    || !inode.equals(DbFiles.identity(settings.db()));
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The WAL index's commit counter when the last step ended (-1: unknown). */
+    private long stepEndChange = -1;
+
     public boolean walGrewTooMuchToWait() {
         try {
             return unshippedFrames() * (pageSize + (long) WalPosition.FRAME_HEADER_SIZE) >= settings.maxWalBytes() / 4;
@@ -555,6 +579,7 @@ public final class DatabaseFollower implements Closeable {
      */
     private boolean checkpoint() throws IOException {
         long started = System.nanoTime();
+        WalPosition at;
         if (!locks.tryWriteLock(settings.busyTimeout())) {
             log.debug("checkpoint skipped, app holds the write lock db={}", settings.name());
             return false;
@@ -564,6 +589,7 @@ public final class DatabaseFollower implements Closeable {
         long[] r;
         try {
             sync(false);
+            at = pos;
             copied = System.nanoTime();
             locks.endReaders();
             r = locks.checkpointPassive();
@@ -574,12 +600,33 @@ public final class DatabaseFollower implements Closeable {
         log.debug("checkpoint db={} busy={} wal-frames={} checkpointed={} lock-wait-ms={} locked-ms={} copy-ms={}",
                 settings.name(), r[0], r[1], r[2], (locked - started) / 1_000_000, (System.nanoTime() - locked) / 1_000_000,
                 (copied - locked) / 1_000_000);
-        // A read lock taken now, on the fully checkpointed WAL, uses SQLite's read slot 0: it lets the app's
-        // next writer restart the WAL but stops any checkpoint of the new generation (backfilling needs
-        // slot 0 exclusively), so no second restart can pass unseen before the next step follows this
-        // one. The commit counter recorded under the write lock proves the restart lossless then.
+        // Pin the new generation before the app's auto-checkpoint can restart it again: a read lock taken once
+        // the app's writer has committed into it uses one of SQLite's read slots 1..4, which blocks any
+        // restart until walship's next step follows this one (the commit counter recorded under the write lock
+        // proves that restart lossless). Taken at once, on the fully checkpointed WAL, it would use slot 0,
+        // which blocks checkpoints of the new generation instead: then every commit of a busy writer past
+        // the auto-checkpoint threshold pays for a checkpoint attempt over the whole WAL, and none succeeds.
+        boolean restartable = r[0] == 0 && r[1] >= 0 && r[1] == r[2];
+        if (restartable) awaitNewGeneration(at, NEW_GENERATION_WAIT_MS);
         renewReader();
         return true;
+    }
+
+    /** How long walship's checkpoint waits for the app's next commit before it takes its read lock anyway. */
+    private static final long NEW_GENERATION_WAIT_MS = 200;
+
+    /** Waits (briefly) until the WAL index shows a commit in a generation after the one at {@code old}. */
+    private void awaitNewGeneration(WalPosition old, long maxMillis) throws IOException {
+        long deadline = System.nanoTime() + maxMillis * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            Optional<ShmInfo> shm = ShmReader.read(shmFile);
+            if (shm.isPresent() && shm.get().stable() && shm.get().mxFrame() > 0
+                    && (old == null || shm.get().salt1() != old.salt1() || shm.get().salt2() != old.salt2())) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            if (Thread.currentThread().isInterrupted()) return;
+        }
     }
 
     /**

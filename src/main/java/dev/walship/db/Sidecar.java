@@ -38,6 +38,8 @@ public final class Sidecar {
      * other wake-up (each renewal costs more CPU than a wake-up).
      */
     static final long UPLOADER_IDLE_MS = ReplicaSync.LEASE_TTL_MS / 4;
+    /** While a database is busy, the follower looks this often whether the WAL grew too much to wait. */
+    static final long EARLY_CHECK_NANOS = 20_000_000;
 
     private final SidecarConfig config;
     private final Clock clock;
@@ -294,13 +296,19 @@ public final class Sidecar {
         }
 
         private void followLoop(Spool spool) throws IOException, InterruptedException {
-            DbWatcher watcher = watch();
+            // sync-on-commit wakes on every change, so its watch stays on. Otherwise the database's files are
+            // watched only while it is quiet: a busy writer makes the kernel report thousands of changes a second,
+            // and reading them took a third of a core from the follower under the benchmark's max-rate writer.
+            DbWatcher watcher = db.syncOnCommit() ? watch() : null;
+            boolean watchable = !db.syncOnCommit() || watcher != null;
+            DbWatcher quietWatch = null; // lives across one quiet sleep and the step after it
             long backoff = 0;
             boolean quietTimedOut = false;
             try {
                 while (true) {
                     boolean last = stopping;
-                    long seen = watcher == null ? 0 : watcher.changes();
+                    DbWatcher w = watcher != null ? watcher : quietWatch;
+                    long seen = w == null ? 0 : w.changes();
                     long spooledBefore = spooled();
                     long syncsBefore = follower.metrics().syncs.get();
                     try {
@@ -318,32 +326,52 @@ public final class Sidecar {
                     // The uploaders sleep until there is something to upload (or their own work is due).
                     if (last || ranTasks || spooledNew) wakeUploaders();
                     if (last) return;
-                    if (!tasks.isEmpty()) continue;
                     // A step after a quiet wait that no change ended: did it find a commit nobody reported?
                     boolean unreported = quietTimedOut && follower.metrics().syncs.get() != syncsBefore;
                     quietTimedOut = false;
+                    if (unreported && w != null && w.changes() == seen) {
+                        log.warn("file change notifications missed a commit db={} path={}; polling every sync-interval"
+                                + " from now on", db.name(), db.path());
+                        watchable = false;
+                        if (watcher != null) watcher.close();
+                        watcher = null;
+                    }
+                    if (quietWatch != null) quietWatch.close();
+                    quietWatch = null;
+                    if (!tasks.isEmpty()) continue;
                     long wait = Math.max(backoff, db.syncInterval().toMillis());
                     if (backoff == 0 && follower.behind()) wait = 5; // the writer outpaces us: catch up first
                     long stepEnd = System.nanoTime();
-                    // sync-on-commit: the next change ends the wait; otherwise commits are batched per interval.
-                    boolean onCommit = db.syncOnCommit() && watcher != null && backoff == 0;
-                    if (sleepUntil(stepEnd + wait * 1_000_000, onCommit ? watcher : null, seen)) continue;
-                    if (unreported && watcher != null && watcher.changes() == seen) {
-                        log.warn("file change notifications missed a commit db={} path={}; polling every sync-interval"
-                                + " from now on", db.name(), db.path());
-                        watcher.close();
-                        watcher = null;
+                    long until = stepEnd + wait * 1_000_000;
+                    if (watcher != null && backoff == 0) {
+                        if (sleepUntil(until, watcher, seen)) continue; // sync-on-commit: the next change ends the wait
+                    } else if (backoff == 0) {
+                        // Commits are batched per interval, unless a fast writer commits too much to wait for.
+                        if (sleepLooking(until, follower::walGrewTooMuchToWait)) continue;
+                    } else {
+                        sleepUntil(until, null, 0);
                     }
                     // Quiet: nothing new, nothing pending. Sleep until the database's files change instead of
                     // stepping every interval; a change wakes at once, so a commit still ships within the interval.
                     boolean quiet = backoff == 0 && !spooledNew && !follower.behind() && !follower.isSpoolFull();
-                    if (quiet && watcher != null && watcher.working()) {
-                        long until = stepEnd + Math.max(QUIET_CHECK_MS, wait) * 1_000_000;
-                        quietTimedOut = !sleepUntil(until, watcher, seen) && !stopping && tasks.isEmpty();
+                    if (!quiet || !watchable || stopping || !tasks.isEmpty()) continue;
+                    DbWatcher qw = watcher;
+                    if (qw == null) {
+                        qw = quietWatch = watch();
+                        if (qw == null) {
+                            watchable = false;
+                            continue;
+                        }
                     }
+                    long qseen = qw.changes();
+                    // A commit between the step and the start of a new watch was reported to nobody.
+                    if (watcher == null && follower.changedSinceLastStep()) continue;
+                    long quietUntil = stepEnd + Math.max(QUIET_CHECK_MS, wait) * 1_000_000;
+                    quietTimedOut = !sleepUntil(quietUntil, qw, qseen) && !stopping && tasks.isEmpty();
                 }
             } finally {
                 if (watcher != null) watcher.close();
+                if (quietWatch != null) quietWatch.close();
             }
         }
 
@@ -382,6 +410,23 @@ public final class Sidecar {
                 }
             } finally {
                 awaitingChange = false;
+            }
+        }
+
+        /**
+         * Sleeps until {@code until} ({@link System#nanoTime()}), a stop request or a queued task, looking every
+         * {@link #EARLY_CHECK_NANOS} whether {@code worthWaking} says to end the sleep early (true then).
+         */
+        private boolean sleepLooking(long until, java.util.function.BooleanSupplier worthWaking) throws InterruptedException {
+            while (true) {
+                synchronized (signal) {
+                    if (stopping || !tasks.isEmpty()) return false;
+                    long left = until - System.nanoTime();
+                    if (left <= 0) return false;
+                    signal.wait(Math.max(1, Math.min(left, EARLY_CHECK_NANOS) / 1_000_000));
+                    if (stopping || !tasks.isEmpty()) return false;
+                }
+                if (worthWaking.getAsBoolean()) return true; // outside the lock: it reads a file
             }
         }
 

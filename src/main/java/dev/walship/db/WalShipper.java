@@ -42,7 +42,7 @@ final class WalShipper {
      * that produces WAL faster than even zstd's fast levels keep up with on one core. Compaction
      * compresses these pages within minutes; until then they take about 1.8 times the space.
      */
-    static final long RAW_BYTES = 32L << 20;
+    static final long RAW_BYTES = 8L << 20;
     /** {@link #level} for a batch stored without compression. */
     static final int RAW = Integer.MIN_VALUE;
 

@@ -58,6 +58,45 @@ class QuietSidecarTest {
         }
     }
 
+    /**
+     * Commits wait for the sync interval (one batch, one segment), unless the app commits so much that waiting
+     * would let the WAL outgrow max-wal-size: then the follower wakes early. The interval here is 60 s, so only
+     * the early wake-up can ship within the deadlines.
+     */
+    @Test
+    void aBusyWriterWakesTheFollowerBeforeItsIntervalAndASmallCommitWaitsForIt() throws Exception {
+        Path db = dir.resolve("app.db");
+        sql(db, "create table t(v)");
+        Path replicaDir = dir.resolve("replica");
+        SidecarConfig cfg = ConfigLoader.fromFlags(db, List.of(replicaDir.toString()),
+                Map.of("sync-interval", "60s", "max-wal-size", "1MB"));
+        Sidecar sidecar = new Sidecar(cfg, Clock.systemUTC());
+        sidecar.start();
+        FileReplica replica = new FileReplica(replicaDir);
+        try {
+            awaitTrue(() -> replica.listFiles().stream().anyMatch(f -> f.isSnapshot()), 15_000);
+            long base = maxTxid(replica);
+            sql(db, "insert into t values(1)"); // a few kB: batched with the next interval
+            Thread.sleep(3_000);
+            assertEquals(base, maxTxid(replica), "a small commit waits for the sync interval");
+            // about 2 MB of WAL in 2000 commits: past a quarter of max-wal-size
+            python(db, "[(c.execute('insert into t values(randomblob(1000))'), c.commit()) for _ in range(2000)]");
+            // shipped as segments, or as a fresh snapshot if the app's own checkpoints restarted the WAL twice first
+            awaitTrue(() -> maxTxid(replica) > base, 10_000);
+        } finally {
+            sidecar.stop();
+            sidecar.await();
+        }
+    }
+
+    private static void python(Path db, String statements) throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+                + statements, db.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+    }
+
     private static long maxTxid(FileReplica r) throws Exception {
         return r.listFiles().stream().mapToLong(f -> f.maxTxid()).max().orElse(0);
     }
