@@ -29,18 +29,12 @@ final class WalShipper {
     /** L0 files are written on the hot path and compacted within minutes: favour speed over ratio. */
     static final int L0_ZSTD_LEVEL = 1;
     /**
-     * zstd's fast level -5 for a large batch: a writer that outpaces one batch per sync interval makes
-     * compression walship's largest cost, and -5 compresses WAL pages about twice as fast as level 1 for
-     * files about 15% larger (measured on the benchmark's WAL: 970 vs 480 MB/s, ratio 1.77 vs 2.03).
-     * Readers need nothing new: it is an ordinary zstd frame with level 1's window.
-     */
-    static final int L0_FAST_ZSTD_LEVEL = -5;
-    /** A batch at least this large is compressed at {@link #L0_FAST_ZSTD_LEVEL}. */
-    static final long FAST_LEVEL_BYTES = 8L << 20;
-    /**
-     * A batch at least this large is stored raw (header flag bit 0 clear): walship is far behind a writer
-     * that produces WAL faster than even zstd's fast levels keep up with on one core. Compaction
-     * compresses these pages within minutes; until then they take about 1.8 times the space.
+     * A batch at least this large is stored raw (header flag bit 0 clear). Only a writer that outpaces one
+     * batch per sync interval makes batches this large, and then compression is the largest part of
+     * walship's copying: on the benchmark's WAL zstd level 1 ran at about 480 MB/s, zstd's fastest levels
+     * at about 970 MB/s (for a ratio of 2.0 and 1.8), and the whole copy path went from about 430 MB/s
+     * (level -5) to about 530 MB/s (raw). Compaction compresses these pages within minutes; until then
+     * they take about twice the space, and a hard-linked local replica costs nothing more.
      */
     static final long RAW_BYTES = 8L << 20;
     /** {@link #level} for a batch stored without compression. */
@@ -97,8 +91,7 @@ final class WalShipper {
 
     static int level(WalPosition from, WalPosition to) {
         long bytes = (to.frame() - from.frame()) * (long) from.pageSize();
-        if (bytes >= RAW_BYTES) return RAW;
-        return bytes >= FAST_LEVEL_BYTES ? L0_FAST_ZSTD_LEVEL : L0_ZSTD_LEVEL;
+        return bytes >= RAW_BYTES ? RAW : L0_ZSTD_LEVEL;
     }
 
     /** Streams frames of consecutive committed transactions into segment records. */
