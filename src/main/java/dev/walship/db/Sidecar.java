@@ -40,6 +40,8 @@ public final class Sidecar {
     static final long UPLOADER_IDLE_MS = ReplicaSync.LEASE_TTL_MS / 4;
     /** While a database is busy, the follower looks this often whether the WAL grew too much to wait. */
     static final long EARLY_CHECK_NANOS = 20_000_000;
+    /** The same after a step that found nothing: a burst from idle still wakes it within a tenth of a second. */
+    static final long QUIET_EARLY_CHECK_NANOS = 100_000_000;
 
     private final SidecarConfig config;
     private final Clock clock;
@@ -347,7 +349,9 @@ public final class Sidecar {
                         if (sleepUntil(until, watcher, seen)) continue; // sync-on-commit: the next change ends the wait
                     } else if (backoff == 0) {
                         // Commits are batched per interval, unless a fast writer commits too much to wait for.
-                        if (sleepLooking(until, follower::walGrewTooMuchToWait)) continue;
+                        // After a step that found nothing, look less often: an idle sidecar wakes for nothing.
+                        long look = spooledNew || follower.behind() ? EARLY_CHECK_NANOS : QUIET_EARLY_CHECK_NANOS;
+                        if (sleepLooking(until, follower::walGrewTooMuchToWait, look)) continue;
                     } else {
                         sleepUntil(until, null, 0);
                     }
@@ -415,15 +419,16 @@ public final class Sidecar {
 
         /**
          * Sleeps until {@code until} ({@link System#nanoTime()}), a stop request or a queued task, looking every
-         * {@link #EARLY_CHECK_NANOS} whether {@code worthWaking} says to end the sleep early (true then).
+         * {@code lookNanos} whether {@code worthWaking} says to end the sleep early (true then).
          */
-        private boolean sleepLooking(long until, java.util.function.BooleanSupplier worthWaking) throws InterruptedException {
+        private boolean sleepLooking(long until, java.util.function.BooleanSupplier worthWaking, long lookNanos)
+                throws InterruptedException {
             while (true) {
                 synchronized (signal) {
                     if (stopping || !tasks.isEmpty()) return false;
                     long left = until - System.nanoTime();
                     if (left <= 0) return false;
-                    signal.wait(Math.max(1, Math.min(left, EARLY_CHECK_NANOS) / 1_000_000));
+                    signal.wait(Math.max(1, Math.min(left, lookNanos) / 1_000_000));
                     if (stopping || !tasks.isEmpty()) return false;
                 }
                 if (worthWaking.getAsBoolean()) return true; // outside the lock: it reads a file
