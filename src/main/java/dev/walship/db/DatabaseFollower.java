@@ -174,14 +174,24 @@ public final class DatabaseFollower implements Closeable {
     }
 
     /**
-     * The WAL generation walship copied last is still the live one and holds checkpoint-pages frames or
-     * more. After a restart the next sync follows it first (and copies the new generation without the lock).
+     * The WAL generation walship copied last holds checkpoint-pages frames or more; or the app's writer
+     * restarted the WAL after walship's last checkpoint and has already committed a quarter of max-wal-size
+     * into it (a fast writer: copying it without the lock first would let the WAL grow while walship
+     * copies; the checkpoint's copy under the lock follows the restart). From the WAL index.
      */
     private boolean checkpointDue() throws IOException {
-        if (pos == null || pos.frame() < settings.checkpointPages()) return false;
+        if (pos == null) return false;
         Optional<ShmInfo> shm = ShmReader.read(shmFile);
-        return shm.isPresent() && shm.get().stable() && shm.get().salt1() == pos.salt1()
-                && shm.get().salt2() == pos.salt2();
+        if (shm.isEmpty() || !shm.get().stable()) return false;
+        ShmInfo i = shm.get();
+        if (i.salt1() == pos.salt1() && i.salt2() == pos.salt2()) return pos.frame() >= settings.checkpointPages();
+        return i.mxFrame() * (pageSize + (long) WalPosition.FRAME_HEADER_SIZE) >= settings.maxWalBytes() / 4;
+    }
+
+    /** Committed frames in the live WAL generation, from the WAL index (0 while it is unreadable). */
+    private long walFrames() throws IOException {
+        Optional<ShmInfo> shm = ShmReader.read(shmFile);
+        return shm.isPresent() && shm.get().stable() ? shm.get().mxFrame() : 0;
     }
 
     private long unshippedFrames(WalPosition pos) throws IOException {
@@ -513,7 +523,7 @@ public final class DatabaseFollower implements Closeable {
     /** Frames left behind by the last copy above which walship copies again before taking the write lock. */
     /** Uncopied WAL bytes that the checkpoint may copy under the write lock (about 40 ms of copying). */
     private static final long LOCKED_COPY_BYTES = 16L << 20;
-    /** The most the checkpoint ever copies under the lock (about 150 ms), however far behind walship is. */
+    /** The most the checkpoint copies under the lock (about 150 ms) while the WAL is within max-wal-size. */
     private static final long MAX_LOCKED_COPY_BYTES = 64L << 20;
     private static final int CATCH_UP_ROUNDS = 4;
 
@@ -532,10 +542,14 @@ public final class DatabaseFollower implements Closeable {
             if (tail <= LOCKED_COPY_BYTES) return true;
             // Past half of max-wal-size, stop racing the writer: the checkpoint copies the rest with the app's
             // writers waiting. That bounds the WAL, at the cost of slowing a writer faster than walship.
-            if (tail <= MAX_LOCKED_COPY_BYTES && pos.frame() * frameBytes + tail >= settings.maxWalBytes() / 2) return true;
+            long wal = walFrames() * frameBytes;
+            if (tail <= MAX_LOCKED_COPY_BYTES && wal >= settings.maxWalBytes() / 2) return true;
+            // Past max-wal-size, whatever the tail: without this a writer that once got more than the locked
+            // limit ahead would keep the WAL from ever being checkpointed while it writes.
+            if (wal >= settings.maxWalBytes()) return true;
             sync(true);
         }
-        return unshippedFrames() * frameBytes <= MAX_LOCKED_COPY_BYTES;
+        return unshippedFrames() * frameBytes <= MAX_LOCKED_COPY_BYTES || walFrames() * frameBytes >= settings.maxWalBytes();
     }
 
     /**
