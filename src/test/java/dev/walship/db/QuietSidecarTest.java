@@ -1,5 +1,6 @@
 package dev.walship.db;
 
+import static dev.walship.db.SidecarTest.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,18 +109,5 @@ class QuietSidecarTest {
         String out = new String(p.getInputStream().readAllBytes()).trim();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void awaitTrue(Check c, long timeoutMs) throws Exception {
-        long end = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < end) {
-            if (c.ok()) return;
-            Thread.sleep(20);
-        }
-        assertTrue(c.ok(), "condition not met within " + timeoutMs + " ms");
     }
 }

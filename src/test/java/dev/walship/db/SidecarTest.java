@@ -142,7 +142,8 @@ class SidecarTest {
         boolean ok() throws Exception;
     }
 
-    private static void awaitTrue(Check c, long timeoutMs) throws Exception {
+    /** Polls {@code c} until it holds or {@code timeoutMs} passed, then asserts it (shared by this package's tests). */
+    static void awaitTrue(Check c, long timeoutMs) throws Exception {
         long end = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < end) {
             if (c.ok()) return;

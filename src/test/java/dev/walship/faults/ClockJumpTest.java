@@ -15,6 +15,7 @@ import dev.walship.retention.Retention;
 import dev.walship.segment.FileInfo;
 import dev.walship.segment.SegmentReader;
 import dev.walship.segment.TxnHeader;
+import dev.walship.testing.ManualClock;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,6 +13,7 @@ import dev.walship.restore.Restorer;
 import dev.walship.restore.Verifier;
 import dev.walship.retention.Retention;
 import dev.walship.segment.FileInfo;
+import dev.walship.testing.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -24,6 +24,7 @@ import dev.walship.segment.SegmentHeader;
 import dev.walship.segment.SegmentReader;
 import dev.walship.segment.SegmentWriter;
 import dev.walship.segment.TxnHeader;
+import dev.walship.testing.ManualClock;
 import dev.walship.wal.WalPosition;
 import dev.walship.wal.WalReader;
 import java.io.ByteArrayOutputStream;

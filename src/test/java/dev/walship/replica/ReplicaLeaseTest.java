@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.walship.replica.file.FileReplica;
+import dev.walship.testing.ManualClock;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,23 +18,7 @@ class ReplicaLeaseTest {
     @TempDir
     Path dir;
 
-    private final AtomicLong now = new AtomicLong(1_000_000);
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-        }
-    };
+    private final ManualClock clock = new ManualClock(Instant.ofEpochMilli(1_000_000));
 
     @Test
     void secondOwnerIsRefusedUntilExpiryAndTheFirstThenLosesIt() throws Exception {
@@ -47,7 +30,7 @@ class ReplicaLeaseTest {
         assertTrue(e.getMessage().contains("in use by another walship") && e.getMessage().contains(replica.url()),
                 e.getMessage());
 
-        now.addAndGet(31_000); // a stopped renewing (crashed on another host)
+        clock.advanceMillis(31_000); // a stopped renewing (crashed on another host)
         b.acquire();
         ReplicaLease.HeldException lost = assertThrows(ReplicaLease.HeldException.class, a::renewIfDue);
         assertTrue(lost.getMessage().contains("took over"), lost.getMessage());
@@ -70,15 +53,15 @@ class ReplicaLeaseTest {
         assertEquals(15_000, a.renewAfterMs());
         a.acquire();
         assertEquals(1, writes.get());
-        now.addAndGet(14_999);
+        clock.advanceMillis(14_999);
         a.renewIfDue();
         assertEquals(1, writes.get(), "not due before TTL/2: no request");
-        now.addAndGet(1);
+        clock.advanceMillis(1);
         a.renewIfDue();
         assertEquals(2, writes.get(), "due at TTL/2");
         long expires = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(replica.readObject(ReplicaLease.NAME).orElseThrow()).path("expires").asLong();
-        assertEquals(now.get() + 30_000, expires, "a renewal extends the lease by a whole TTL from now");
+        assertEquals(clock.millis() + 30_000, expires, "a renewal extends the lease by a whole TTL from now");
         a.renewIfDue();
         assertEquals(2, writes.get(), "the renewal restarts the count");
     }
@@ -119,7 +102,7 @@ class ReplicaLeaseTest {
                 });
         ReplicaLease a = new ReplicaLease(lossy, "owner-a", "app", 30_000, clock);
         a.acquire();
-        now.addAndGet(16_000); // past TTL/2: the renewal is due and goes out
+        clock.advanceMillis(16_000); // past TTL/2: the renewal is due and goes out
         assertDoesNotThrow(a::renewIfDue, "our own write landed: the lease is still ours");
         ReplicaLease b = new ReplicaLease(replica, "owner-b", "app", 30_000, clock);
         assertThrows(ReplicaLease.HeldException.class, b::acquire, "and it was really renewed");

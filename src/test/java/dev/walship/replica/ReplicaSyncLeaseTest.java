@@ -8,16 +8,14 @@ import dev.walship.db.Spool;
 import dev.walship.replica.file.FileReplica;
 import dev.walship.retention.Retention;
 import dev.walship.segment.FileInfo;
+import dev.walship.testing.ManualClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,23 +31,7 @@ class ReplicaSyncLeaseTest {
     @TempDir
     Path tmp;
 
-    private final AtomicLong now = new AtomicLong(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-        }
-    };
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
 
     private Spool spool;
     private FileReplica replica;
@@ -72,7 +54,7 @@ class ReplicaSyncLeaseTest {
                     if (lease && leaseWritesFail.get()) throw new IOException("store unreachable");
                     if (m.getName().equals("upload")) {
                         writes.add(((FileInfo) args[0]).name());
-                        now.addAndGet(uploadTakesMs);
+                        clock.advanceMillis(uploadTakesMs);
                     }
                     Object r;
                     try {
@@ -86,7 +68,7 @@ class ReplicaSyncLeaseTest {
     }
 
     private FileInfo spooled(long txid) throws IOException {
-        FileInfo info = FileInfo.segment(0, txid, txid, now.get(), now.get(), -1);
+        FileInfo info = FileInfo.segment(0, txid, txid, clock.millis(), clock.millis(), -1);
         Path t = spool.newTemp(".part");
         Files.writeString(t, "segment " + txid);
         spool.publish(t, info);
@@ -110,12 +92,12 @@ class ReplicaSyncLeaseTest {
     void aFailedRenewalStopsUploadsUntilOneSucceeds() throws IOException {
         ReplicaSync sync = ReplicaSync.open("db", recording(), spool, POLICY, clock);
         FileInfo a = spooled(1);
-        now.addAndGet(15_000); // the renewal is due
+        clock.advanceMillis(15_000); // the renewal is due
         leaseWritesFail.set(true);
         assertFalse(sync.uploadPending());
         assertFalse(sync.has(a), "nothing is uploaded while the lease cannot be renewed");
         assertFalse(sync.leaseLost(), "an unreachable store is not a takeover");
-        now.addAndGet(20_000); // past expiry, but nobody took it: our conditional write still matches
+        clock.advanceMillis(20_000); // past expiry, but nobody took it: our conditional write still matches
         assertFalse(sync.uploadPending());
         assertEquals(List.of("lease"), writes);
 
@@ -129,7 +111,7 @@ class ReplicaSyncLeaseTest {
     void aLeaseTakenOverStopsUploadsForGood() throws IOException {
         ReplicaSync sync = ReplicaSync.open("db", recording(), spool, POLICY, clock);
         FileInfo a = spooled(1);
-        now.addAndGet(31_000); // this sidecar stalled past expiry, and another one took the replica
+        clock.advanceMillis(31_000); // this sidecar stalled past expiry, and another one took the replica
         new ReplicaLease(replica, "owner-b", "db", ReplicaSync.LEASE_TTL_MS, clock).acquire();
         assertFalse(sync.uploadPending());
         assertTrue(sync.leaseLost());

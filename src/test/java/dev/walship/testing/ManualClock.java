@@ -1,4 +1,4 @@
-package dev.walship.faults;
+package dev.walship.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,18 +8,22 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock the test moves by hand, forwards or backwards; thread-safe. */
-final class ManualClock extends Clock {
+public final class ManualClock extends Clock {
     private final AtomicLong millis;
 
-    ManualClock(Instant start) {
+    public ManualClock(Instant start) {
         millis = new AtomicLong(start.toEpochMilli());
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         millis.addAndGet(d.toMillis());
     }
 
-    void set(Instant t) {
+    public void advanceMillis(long ms) {
+        millis.addAndGet(ms);
+    }
+
+    public void set(Instant t) {
         millis.set(t.toEpochMilli());
     }
 
