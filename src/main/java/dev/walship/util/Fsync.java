@@ -47,25 +47,36 @@ public final class Fsync {
         }
     }
 
+    /** What {@link #linkAtomically} did. */
+    public enum Link {
+        /** {@code target} is now another name of {@code source}. */
+        LINKED,
+        /** Nothing changed: {@code source} already has another name besides itself (see below). */
+        SHARED,
+        /** Nothing changed: this filesystem cannot link the two paths (other filesystems, no hard links). */
+        UNSUPPORTED
+    }
+
     /**
-     * Publishes {@code source} under {@code target} as a hard link: no bytes are copied. Only for
-     * sources that are never modified in place (spool files and finished temp files are written once).
-     * The source is fsynced first, so the link is as durable as a copy would be.
-     *
-     * @return false, having changed nothing, when this filesystem cannot link the two paths (different
-     *     filesystems, or no hard links); the caller then copies
+     * Publishes {@code source} under {@code target} as a hard link: no bytes are copied. Only for sources that
+     * are never modified in place (spool files and finished temp files are written once). The source is
+     * fsynced first, so the link is as durable as a copy would be. A source that already has a second name
+     * is left alone ({@link Link#SHARED}): two replicas must never share one inode, or one flipped bit
+     * would damage both and a restore could not fall back from one to the other.
      */
-    public static boolean linkAtomically(Path source, Path target) throws IOException {
+    public static Link linkAtomically(Path source, Path target) throws IOException {
         Path tmp = tempSibling(target);
         try {
             Files.createLink(tmp, source);
         } catch (UnsupportedOperationException | FileSystemException e) {
-            return false;
+            return Link.UNSUPPORTED;
         }
         try {
+            // Counted after linking: of two replicas linking the same file at once, at least one sees 3 names.
+            if (((Number) Files.getAttribute(tmp, "unix:nlink")).intValue() > 2) return Link.SHARED;
             fsyncFile(tmp);
             publish(tmp, target);
-            return true;
+            return Link.LINKED;
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -97,8 +97,12 @@ public final class FileReplica implements ReplicaClient {
         Files.createDirectories(target.getParent());
         // Uploaded files are never changed in place, so on the spool's filesystem a hard link is a copy
         // that costs no I/O: under a fast writer, copying every segment was a fifth of walship's CPU.
-        if (linkable && Fsync.linkAtomically(local, target)) return;
-        linkable = false; // another filesystem: every later file would fail the same way
+        // A second local replica of the same file gets a real copy (see Fsync.linkAtomically).
+        if (linkable) {
+            Fsync.Link l = Fsync.linkAtomically(local, target);
+            if (l == Fsync.Link.LINKED) return;
+            if (l == Fsync.Link.UNSUPPORTED) linkable = false; // another filesystem: every later file would fail too
+        }
         try (InputStream in = Files.newInputStream(local)) {
             Fsync.copyAtomically(in, target);
         }

@@ -65,6 +65,24 @@ class FileReplicaContractTest extends ReplicaContractTest {
         assertNoTempFiles();
     }
 
+    /** Two local replicas must stay independent: a flipped bit in one must not be in the other. */
+    @Test
+    void aSecondReplicaOfTheSameSpoolFileGetsItsOwnCopy() throws IOException {
+        byte[] content = bytes(40_000, 5);
+        Path source = localFile(content);
+        FileInfo f = l0(2, 4);
+        client.upload(f, source);
+        FileReplica second = new FileReplica(replicas.resolve("second-" + root.getFileName()));
+        second.upload(f, source);
+        Path first = root.resolve(f.name());
+        Path other = second.root().resolve(f.name());
+        assertTrue(Files.isSameFile(source, first), "the first replica links the spool file");
+        assertFalse(Files.isSameFile(first, other), "the second one copies it");
+        assertArrayEquals(content, Files.readAllBytes(other));
+        Files.write(first, new byte[] {1}, java.nio.file.StandardOpenOption.WRITE); // damage the first in place
+        assertArrayEquals(content, Files.readAllBytes(other), "the second replica is untouched");
+    }
+
     @Test
     void uploadFromAnotherFilesystemIsACopy() throws IOException {
         Path shm = Path.of("/dev/shm");
