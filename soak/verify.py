@@ -13,8 +13,9 @@ transaction walship had seen by T. For a restore to T that reports txid X seen a
 The latest restore at the end must equal the writer's final state exactly.
 """
 import bisect
-import hashlib
 import sqlite3
+
+from writer import content_digest  # the writer's digest rule, one definition
 
 
 def digest_of(path):
@@ -22,17 +23,7 @@ def digest_of(path):
     conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
     try:
         ic = ";".join(r[0] for r in conn.execute("PRAGMA integrity_check"))
-        h = hashlib.sha256()
-        for r in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"):
-            h.update(repr(r).encode())
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        for t in tables:
-            h.update(("table " + t + "\n").encode())
-            for row in conn.execute('SELECT * FROM "%s" ORDER BY rowid' % t):
-                h.update(repr(row).encode())
-                h.update(b"\n")
-        return h.hexdigest(), ic
+        return content_digest(conn), ic
     finally:
         conn.close()
 

@@ -163,14 +163,29 @@ public final class DatabaseFollower implements Closeable {
     /** Frames the current step copied, over all its syncs. */
     private long framesThisStep;
 
+    /** The WAL index (-shm) header as it is now: one small read, no scan; empty while being rewritten. */
+    private Optional<ShmInfo> index() throws IOException {
+        Optional<ShmInfo> shm = ShmReader.read(shmFile);
+        return shm.isPresent() && shm.get().stable() ? shm : Optional.empty();
+    }
+
     /**
-     * Committed frames of the current WAL generation that walship has not copied yet, from the WAL index
-     * (-shm) header: one small read, no scan. All of the index's frames when it belongs to another
-     * generation (a restart walship has not followed yet), 0 while the index is being rewritten; the file's
-     * length says nothing here, because SQLite reuses a restarted WAL from the top.
+     * Committed frames of the current WAL generation that walship has not copied yet, per {@code index}. All
+     * of the index's frames when it belongs to another generation (a restart walship has not followed yet),
+     * 0 without an index; the file's length says nothing here, because SQLite reuses a restarted WAL from
+     * the top.
      */
-    private long unshippedFrames() throws IOException {
-        return unshippedFrames(pos);
+    private long unshippedFrames(Optional<ShmInfo> index) {
+        if (index.isEmpty()) return 0;
+        ShmInfo i = index.get();
+        if (pos == null) return i.mxFrame(); // the WAL was empty at the last copy
+        // Another generation: the app restarted the WAL after walship's checkpoint, and all of it is new.
+        if (i.salt1() != pos.salt1() || i.salt2() != pos.salt2()) return i.mxFrame();
+        return Math.max(0, i.mxFrame() - pos.frame());
+    }
+
+    private long frameBytes() {
+        return pageSize + (long) WalPosition.FRAME_HEADER_SIZE;
     }
 
     /**
@@ -181,27 +196,11 @@ public final class DatabaseFollower implements Closeable {
      */
     private boolean checkpointDue() throws IOException {
         if (pos == null) return false;
-        Optional<ShmInfo> shm = ShmReader.read(shmFile);
-        if (shm.isEmpty() || !shm.get().stable()) return false;
-        ShmInfo i = shm.get();
+        Optional<ShmInfo> index = index();
+        if (index.isEmpty()) return false;
+        ShmInfo i = index.get();
         if (i.salt1() == pos.salt1() && i.salt2() == pos.salt2()) return pos.frame() >= settings.checkpointPages();
-        return i.mxFrame() * (pageSize + (long) WalPosition.FRAME_HEADER_SIZE) >= settings.maxWalBytes() / 4;
-    }
-
-    /** Committed frames in the live WAL generation, from the WAL index (0 while it is unreadable). */
-    private long walFrames() throws IOException {
-        Optional<ShmInfo> shm = ShmReader.read(shmFile);
-        return shm.isPresent() && shm.get().stable() ? shm.get().mxFrame() : 0;
-    }
-
-    private long unshippedFrames(WalPosition pos) throws IOException {
-        Optional<ShmInfo> shm = ShmReader.read(shmFile);
-        if (shm.isEmpty() || !shm.get().stable()) return 0;
-        ShmInfo i = shm.get();
-        if (pos == null) return i.mxFrame(); // the WAL was empty at the last copy
-        // Another generation: the app restarted the WAL after walship's checkpoint, and all of it is new.
-        if (i.salt1() != pos.salt1() || i.salt2() != pos.salt2()) return i.mxFrame();
-        return Math.max(0, i.mxFrame() - pos.frame());
+        return i.mxFrame() * frameBytes() >= settings.maxWalBytes() / 4;
     }
 
     public Path db() {
@@ -316,10 +315,10 @@ public final class DatabaseFollower implements Closeable {
                 snapshot("periodic snapshot", false);
             }
             maybeSaveChecksum(false);
+            Optional<ShmInfo> index = index();
             behind = framesThisStep * pageSize >= settings.maxWalBytes() / 4
-                    || unshippedFrames() >= settings.checkpointPages();
-            Optional<ShmInfo> shm = ShmReader.read(shmFile);
-            stepEndChange = shm.isPresent() && shm.get().stable() ? shm.get().change() : -1;
+                    || unshippedFrames(index) >= settings.checkpointPages();
+            stepEndChange = index.map(ShmInfo::change).orElse(-1L);
         } catch (ContinuityBreak b) {
             metrics.breaks.incrementAndGet();
             log.warn("continuity break, taking a fresh snapshot db={} reason=\"{}\"", settings.name(), b.getMessage());
@@ -536,29 +535,22 @@ public final class DatabaseFollower implements Closeable {
      * @return whether the tail is now short enough to copy under the lock
      */
     private boolean catchUp() throws IOException {
-        long frameBytes = pageSize + (long) WalPosition.FRAME_HEADER_SIZE;
-        for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
-            long tail = unshippedFrames() * frameBytes;
+        for (int round = 0; ; round++) {
+            Optional<ShmInfo> index = index();
+            long tail = unshippedFrames(index) * frameBytes();
+            long wal = index.map(ShmInfo::mxFrame).orElse(0L) * frameBytes(); // the live generation
+            if (round == CATCH_UP_ROUNDS) return tail <= MAX_LOCKED_COPY_BYTES || wal >= settings.maxWalBytes();
             if (tail <= LOCKED_COPY_BYTES) return true;
             // Past half of max-wal-size, stop racing the writer: the checkpoint copies the rest with the app's
             // writers waiting. That bounds the WAL, at the cost of slowing a writer faster than walship.
-            long wal = walFrames() * frameBytes;
             if (tail <= MAX_LOCKED_COPY_BYTES && wal >= settings.maxWalBytes() / 2) return true;
             // Past max-wal-size, whatever the tail: without this a writer that once got more than the locked
             // limit ahead would keep the WAL from ever being checkpointed while it writes.
             if (wal >= settings.maxWalBytes()) return true;
             sync(true);
         }
-        return unshippedFrames() * frameBytes <= MAX_LOCKED_COPY_BYTES || walFrames() * frameBytes >= settings.maxWalBytes();
     }
 
-    /**
-     * Whether so much was committed since the last step that the follower should not wait out its sync
-     * interval: a quarter of max-wal-size. Waiting longer would let a fast writer grow the WAL past the
-     * limit before walship copies and checkpoints it; a moderate writer (less than that per interval)
-     * still gets one batch, one segment, per interval. One small read of the WAL index; call on the
-     * follower's thread. An unreadable index counts as yes: the step that follows reports what is wrong.
-     */
     /**
      * Whether the app committed (the WAL index's commit counter moved) or the database file was replaced since
      * the last step ended: the check the follow loop makes after it starts watching the files, for a change that
@@ -566,8 +558,8 @@ public final class DatabaseFollower implements Closeable {
      */
     public boolean changedSinceLastStep() {
         try {
-            Optional<ShmInfo> shm = ShmReader.read(shmFile);
-            return shm.isEmpty() || !shm.get().stable() || shm.get().change() != stepEndChange
+            Optional<ShmInfo> index = index();
+            return index.isEmpty() || index.get().change() != stepEndChange
                     || !inode.equals(DbFiles.identity(settings.db()));
         } catch (IOException e) {
             return true;
@@ -577,9 +569,16 @@ public final class DatabaseFollower implements Closeable {
     /** The WAL index's commit counter when the last step ended (-1: unknown). */
     private long stepEndChange = -1;
 
+    /**
+     * Whether so much was committed since the last step that the follower should not wait out its sync
+     * interval: a quarter of max-wal-size. Waiting longer would let a fast writer grow the WAL past the
+     * limit before walship copies and checkpoints it; a moderate writer (less than that per interval)
+     * still gets one batch, one segment, per interval. One small read of the WAL index; call on the
+     * follower's thread. An unreadable index counts as yes: the step that follows reports what is wrong.
+     */
     public boolean walGrewTooMuchToWait() {
         try {
-            return unshippedFrames() * (pageSize + (long) WalPosition.FRAME_HEADER_SIZE) >= settings.maxWalBytes() / 4;
+            return unshippedFrames(index()) * frameBytes() >= settings.maxWalBytes() / 4;
         } catch (IOException e) {
             return true;
         }
@@ -633,8 +632,8 @@ public final class DatabaseFollower implements Closeable {
     private void awaitNewGeneration(WalPosition old, long maxMillis) throws IOException {
         long deadline = System.nanoTime() + maxMillis * 1_000_000L;
         while (System.nanoTime() < deadline) {
-            Optional<ShmInfo> shm = ShmReader.read(shmFile);
-            if (shm.isPresent() && shm.get().stable() && shm.get().mxFrame() > 0
+            Optional<ShmInfo> shm = index();
+            if (shm.isPresent() && shm.get().mxFrame() > 0
                     && (old == null || shm.get().salt1() != old.salt1() || shm.get().salt2() != old.salt2())) {
                 return;
             }
